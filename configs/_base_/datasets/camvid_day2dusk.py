@@ -1,0 +1,14 @@
+# CamVid day -> dusk: labelled day frames + unlabelled dusk frames in every item (UDADataset); validation
+# on day (val) and dusk (its 62 frames, the same ones the target uses without labels: transductive, as
+# usual for this small benchmark); keep the best checkpoint with save_best='dusk/mIoU'.
+_base_ = ['./camvid_day.py']
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='UDADataset',
+        source=dict(type='CamVidDomainDataset', data_root={{_base_.data_root}}, split='train', domain='day',
+                    pipeline={{_base_.source_pipeline}}),
+        target=dict(type='CamVidDomainDataset', data_root={{_base_.data_root}}, split='train', domain='dusk',
+                    pipeline={{_base_.target_pipeline}}),
+        target_subset=None,
+        seed=0))

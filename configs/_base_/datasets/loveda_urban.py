@@ -1,0 +1,3 @@
+# LoveDA: train on Urban (source only), validate on Val of both domains (Urban/mIoU, Rural/mIoU).
+_base_ = ['./loveda.py']
+train_dataloader = dict(dataset=dict(domain='Urban'))

@@ -1,0 +1,13 @@
+# LoveDA Urban -> Rural: labelled Urban Train + unlabelled Rural Train in every item (UDADataset);
+# validation on Val of both domains; keep the best checkpoint with save_best='Rural/mIoU'.
+_base_ = ['./loveda.py']
+train_dataloader = dict(
+    dataset=dict(
+        _delete_=True,
+        type='UDADataset',
+        source=dict(type='LoveDADomainDataset', data_root={{_base_.data_root}}, split='Train', domain='Urban',
+                    pipeline={{_base_.source_pipeline}}),
+        target=dict(type='LoveDADomainDataset', data_root={{_base_.data_root}}, split='Train', domain='Rural',
+                    pipeline={{_base_.target_pipeline}}),
+        target_subset=None,  # e.g. 100 / 500 / 1000 target images (seeded)
+        seed=0))

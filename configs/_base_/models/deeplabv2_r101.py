@@ -1,0 +1,40 @@
+# DeepLabV2: dilated ResNet-101 (output stride 8) + the ASPP-v2 classifier (DLV2Head), 7 LoveDA classes.
+# mmseg's plain `ResNet` (7x7 stem, torchvision's layout) so that torchvision's ImageNet weights load as they
+# are; with 7 classes the model has exactly 43,016,284 parameters.
+# From scratch (no ImageNet weights): --cfg-options model.backbone.init_cfg=None
+# Only `model` is defined here (no helper variables), so that this file combines with any dataset/schedule base.
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=dict(
+        type='SegDataPreProcessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_val=0,
+        seg_pad_val=255,
+        size_divisor=32),  # batches of equal-size images pad nothing; odd sizes pad to /32
+    backbone=dict(
+        type='ResNet',
+        depth=101,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        dilations=(1, 1, 2, 4),
+        strides=(1, 2, 1, 1),
+        contract_dilation=False,
+        style='pytorch',
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        # torchvision's ImageNet-1k ResNet-101 (IMAGENET1K_V1); its `fc.*` keys are ignored. A local path
+        # works too.
+        init_cfg=dict(type='Pretrained',
+                      checkpoint='https://download.pytorch.org/models/resnet101-63fe2227.pth')),
+    decode_head=dict(
+        type='DLV2Head',
+        in_channels=2048,
+        in_index=3,
+        dilations=(6, 12, 18, 24),
+        num_classes=7,
+        align_corners=False,
+        loss_decode=dict(type='PlainCrossEntropyLoss', loss_weight=1.0)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

@@ -1,0 +1,12 @@
+# v0: DeepLabV2-ResNet101 trained on LoveDA Rural (source only), validated on Urban and Rural Val.
+# 512x512, batch 6, cross-entropy, SGD(0.01, momentum 0.9, wd 5e-4), PolyLR(0.9) per iteration, 20 epochs.
+#   python tools/train.py configs/deeplabv2_r101_rural.py
+_base_ = [
+    './_base_/models/deeplabv2_r101.py',
+    './_base_/datasets/loveda_rural.py',
+    './_base_/schedules/sgd_poly_20e.py',
+]
+custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
+default_scope = 'mmseg'
+
+train_dataloader = dict(batch_size=6)

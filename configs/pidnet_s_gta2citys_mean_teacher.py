@@ -1,0 +1,10 @@
+# GTA5 -> Cityscapes (19 classes, 640x360 crops): online self-training (DACS: EMA teacher 0.99, pseudo-labels
+# weighted by the fraction of confident pixels, ClassMix) around PIDNet-S, the real-time default.
+# python tools/train.py configs/pidnet_s_gta2citys_mean_teacher.py
+_base_ = [
+    './_base_/datasets/gta5_to_cityscapes.py',
+    './_base_/uda/mean_teacher_pidnet_s.py',
+    './_base_/uda/self_training_sgd_poly_20e.py',
+]
+model = dict(segmentor=dict(decode_head=dict(num_classes=19)))
+default_hooks = dict(checkpoint=dict(save_best='mIoU', rule='greater'))

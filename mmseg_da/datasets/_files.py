@@ -1,0 +1,56 @@
+"""Small helpers that turn missing or unpaired files into errors naming the path and the expected layout."""
+from pathlib import Path
+from typing import Iterable, List, Sequence, Tuple, Union
+
+PathLike = Union[str, Path]
+
+
+def require_dir(path: PathLike, what: str, layout: str, hint: str = '') -> Path:
+    """Return ``path`` as a Path, or raise FileNotFoundError naming it, the layout and where data comes from."""
+    path = Path(path)
+    if not path.is_dir():
+        msg = f'{what} not found: {path}\nExpected layout: {layout}'
+        if hint:
+            msg += f'\n{hint}'
+        raise FileNotFoundError(msg)
+    return path
+
+
+def require_file(path: PathLike, what: str, hint: str = '') -> Path:
+    """Return ``path`` as a Path, or raise FileNotFoundError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f'{what} not found: {path}' + (f'\n{hint}' if hint else ''))
+    return path
+
+
+def _sort_key(stem: str) -> Tuple[int, int, str]:
+    # LoveDA names its tiles by integers: sort 2.png before 10.png.
+    return (0, int(stem), '') if stem.isdigit() else (1, 0, stem)
+
+
+def list_stems(folder: Path, suffix: str) -> List[str]:
+    """File stems in ``folder`` ending with ``suffix``, numerically sorted where they are integers."""
+    stems = [p.name[:-len(suffix)] for p in folder.iterdir() if p.is_file() and p.name.endswith(suffix)]
+    return sorted(stems, key=_sort_key)
+
+
+def _preview(names: Sequence[str], limit: int = 5) -> str:
+    shown = ', '.join(names[:limit])
+    return shown + (f', ... ({len(names)} in all)' if len(names) > limit else '')
+
+
+def check_pairs(img_dir: Path, img_stems: Iterable[str], mask_dir: Path, mask_stems: Iterable[str],
+                suffix: str) -> None:
+    """Raise FileNotFoundError if an image has no mask, or a mask has no image."""
+    imgs, masks = set(img_stems), set(mask_stems)
+    no_mask = sorted(imgs - masks, key=_sort_key)
+    if no_mask:
+        raise FileNotFoundError(
+            f'{len(no_mask)} image(s) in {img_dir} have no mask in {mask_dir}: '
+            f'{_preview([s + suffix for s in no_mask])}')
+    no_img = sorted(masks - imgs, key=_sort_key)
+    if no_img:
+        raise FileNotFoundError(
+            f'{len(no_img)} mask(s) in {mask_dir} have no image in {img_dir}: '
+            f'{_preview([s + suffix for s in no_img])}')

@@ -1,0 +1,237 @@
+"""A fast inference path for a trained segmentor: folded BatchNorm, channels_last, reduced precision, compile.
+
+    from mmseg_da.deploy import optimize_for_inference
+    fast = optimize_for_inference(segmentor, torch.zeros(1, 3, 512, 512))
+    logits = fast(images)            # (N, C, H/8, W/8) for PIDNet-S, like forward(mode='tensor')
+    labels = fast.predict_labels(images)   # (N, H, W) class indices at the input size
+
+The original segmentor is left untouched (a copy is optimised).
+"""
+import copy
+import warnings
+from typing import Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+from mmseg_da.utils import deployable_segmentor
+
+PRECISIONS: Dict[str, torch.dtype] = {'fp32': torch.float32, 'fp16': torch.float16,
+                                      'bf16': torch.bfloat16}
+
+
+def _tensor_forward(model: nn.Module, inputs: Tensor) -> Tensor:
+    """The segmentor's ``forward(mode='tensor')``: logits before any resizing."""
+    out = model(inputs, mode='tensor') if hasattr(model, 'extract_feat') else model(inputs)
+    if isinstance(out, (list, tuple)):  # e.g. PIDHead in training mode; eval returns one tensor
+        out = out[0]
+    return out
+
+
+def _set_submodule(root: nn.Module, name: str, module: nn.Module) -> None:
+    parent_name, _, child = name.rpartition('.')
+    parent = root.get_submodule(parent_name) if parent_name else root
+    setattr(parent, child, module)
+
+
+def find_conv_bn_pairs(model: nn.Module, example_inputs: Tensor) -> List[Tuple[str, str]]:
+    """The (conv, batchnorm) module names where the BatchNorm reads the convolution's output directly.
+
+    Found from one traced forward pass (hooks), not from module order: a pair counts only if, at every
+    call, the BatchNorm's input is the very tensor the convolution returned, unmodified (same object,
+    same version counter). BatchNorms applied *before* a convolution (mmcv's ``order=('norm', 'act',
+    'conv')``, used by PIDNet's heads and PAPPM) are therefore never folded.
+    """
+    conv_of_output: Dict[int, Tuple[str, Tensor, int]] = {}
+    bn_inputs: Dict[str, List[Optional[str]]] = {}
+    conv_calls: Dict[str, int] = {}
+    handles = []
+
+    def conv_hook(name):
+        def hook(module, args, output):
+            conv_calls[name] = conv_calls.get(name, 0) + 1
+            if isinstance(output, Tensor):
+                conv_of_output[id(output)] = (name, output, output._version)
+        return hook
+
+    def bn_hook(name):
+        def hook(module, args):
+            source = None
+            if args and isinstance(args[0], Tensor):
+                entry = conv_of_output.get(id(args[0]))
+                if entry is not None and entry[1] is args[0] and entry[2] == args[0]._version:
+                    source = entry[0]
+            bn_inputs.setdefault(name, []).append(source)
+        return hook
+
+    for name, module in model.named_modules():
+        if type(module) is nn.Conv2d:
+            handles.append(module.register_forward_hook(conv_hook(name)))
+        elif isinstance(module, _BatchNorm):
+            handles.append(module.register_forward_pre_hook(bn_hook(name)))
+    try:
+        with torch.no_grad():
+            _tensor_forward(model, example_inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+
+    pairs, used_convs = [], set()
+    for bn_name, sources in bn_inputs.items():
+        conv_name = sources[0]
+        if (conv_name is None or any(s != conv_name for s in sources)
+                or conv_calls.get(conv_name) != len(sources) or conv_name in used_convs):
+            continue
+        used_convs.add(conv_name)
+        pairs.append((conv_name, bn_name))
+    return pairs
+
+
+def fold_batchnorm(model: nn.Module, example_inputs: Tensor) -> int:
+    """Fold, in place, every eval-mode BatchNorm that directly follows a convolution into it.
+
+    The convolution gets the BatchNorm's scale and shift (and a bias); the BatchNorm becomes
+    ``nn.Identity``. Returns the number of BatchNorms folded.
+    """
+    if model.training:
+        raise RuntimeError('fold_batchnorm needs a model in eval mode (it folds the running statistics)')
+    pairs = find_conv_bn_pairs(model, example_inputs)
+    for conv_name, bn_name in pairs:
+        conv = model.get_submodule(conv_name)
+        bn = model.get_submodule(bn_name)
+        _set_submodule(model, conv_name, fuse_conv_bn_eval(conv, bn))
+        _set_submodule(model, bn_name, nn.Identity())
+    return len(pairs)
+
+
+class FastSegmentor(nn.Module):
+    """An inference-only segmentor: ``forward(images) -> logits``, ``predict_labels(images) -> labels``.
+
+    Built by :func:`optimize_for_inference`. Inputs are normalised images (what the data preprocessor
+    returns); they are moved to the model's device, dtype and memory format here. Logits come back in
+    float32.
+
+    Args:
+        model (nn.Module): The optimised segmentor.
+        dtype (torch.dtype): The precision it runs in.
+        channels_last (bool): Whether inputs are converted to channels_last.
+        compiled (callable, optional): A compiled version of the tensor forward.
+        align_corners (bool): Used when resizing logits to the input size.
+    """
+
+    def __init__(self, model: nn.Module, dtype: torch.dtype, channels_last: bool,
+                 compiled=None, align_corners: bool = False) -> None:
+        super().__init__()
+        self.model = model
+        self.dtype = dtype
+        self.channels_last = channels_last
+        self._compiled = compiled
+        self.align_corners = align_corners
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def _prepare(self, inputs: Tensor) -> Tensor:
+        inputs = inputs.to(self.device, self.dtype, non_blocking=True)
+        if self.channels_last:
+            inputs = inputs.contiguous(memory_format=torch.channels_last)
+        return inputs
+
+    def forward(self, inputs: Tensor) -> Tensor:
+        """Logits of ``forward(mode='tensor')`` (before resizing), as float32."""
+        with torch.inference_mode():
+            inputs = self._prepare(inputs)
+            fn = self._compiled or (lambda x: _tensor_forward(self.model, x))
+            return fn(inputs).float()
+
+    def predict_labels(self, inputs: Tensor) -> Tensor:
+        """Class index per input pixel, (N, H, W): logits resized to the input size, then argmax."""
+        with torch.inference_mode():
+            logits = self(inputs)
+            logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
+                                   align_corners=self.align_corners)
+            return logits.argmax(dim=1)
+
+
+def _align_corners(model: nn.Module) -> bool:
+    head = getattr(model, 'decode_head', None)
+    return bool(getattr(head, 'align_corners', False))
+
+
+def predict_labels(model: nn.Module, inputs: Tensor) -> Tensor:
+    """The plain eager segmentor's labels at the input size (same post-processing as FastSegmentor)."""
+    with torch.no_grad():
+        logits = _tensor_forward(model, inputs).float()
+        logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
+                               align_corners=_align_corners(model))
+        return logits.argmax(dim=1)
+
+
+def optimize_for_inference(model: nn.Module,
+                           example_inputs: Tensor,
+                           *,
+                           fold_bn: bool = True,
+                           channels_last: bool = True,
+                           precision: str = 'fp32',
+                           compile: Union[bool, str] = False,
+                           device: Optional[Union[str, torch.device]] = None,
+                           check: bool = True) -> FastSegmentor:
+    """An optimised copy of a segmentor for inference.
+
+    Args:
+        model (nn.Module): Any segmentor (a training wrapper or UDA segmentor is reduced to its
+            deployable segmentor). It is not modified.
+        example_inputs (Tensor): A batch of the shape that will be used (traced once to find the
+            foldable BatchNorms, and to check the result).
+        fold_bn (bool): Fold BatchNorms into the preceding convolutions. Default: True.
+        channels_last (bool): Use the channels_last memory format. Default: True.
+        precision (str): 'fp32', 'fp16' or 'bf16'. Default: 'fp32'. fp16 is refused on CPU.
+        compile (bool | str): ``torch.compile`` the forward; a string names the mode
+            (e.g. 'max-autotune'). Default: False.
+        device (str | torch.device, optional): Where to run; default: where the model is.
+        check (bool): Compare the optimised logits with the original ones on ``example_inputs``
+            (float32 only) and raise if they differ beyond float rounding. Default: True.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f'precision must be one of {sorted(PRECISIONS)}, got {precision!r}')
+    source = deployable_segmentor(model)
+    device = torch.device(device) if device is not None else next(source.parameters()).device
+    if precision == 'fp16' and device.type == 'cpu':
+        raise ValueError('precision fp16 is for CUDA devices; on CPU use bf16 (where the processor '
+                         'has bf16 instructions) or fp32')
+    dtype = PRECISIONS[precision]
+    fast = copy.deepcopy(source).to(device).eval()
+    for param in fast.parameters():
+        param.requires_grad_(False)
+    example_inputs = example_inputs.to(device)
+
+    if fold_bn:
+        fold_batchnorm(fast, example_inputs)
+    if check and precision == 'fp32':
+        with torch.no_grad():
+            reference = _tensor_forward(copy.deepcopy(source).to(device).eval(), example_inputs)
+            folded = _tensor_forward(fast, example_inputs)
+        scale = reference.abs().max().clamp_min(1.0)
+        if not torch.allclose(folded, reference, rtol=1e-3, atol=1e-3 * float(scale)):
+            raise RuntimeError('optimize_for_inference: folding changed the logits (max abs diff '
+                               f'{float((folded - reference).abs().max()):.3g}); '
+                               'use fold_bn=False and report the model')
+    if channels_last:
+        fast = fast.to(memory_format=torch.channels_last)
+    if dtype != torch.float32:
+        fast = fast.to(dtype)
+
+    compiled = None
+    if compile:
+        mode = compile if isinstance(compile, str) else None
+        compiled = torch.compile(lambda x: _tensor_forward(fast, x), mode=mode, dynamic=False)
+    result = FastSegmentor(fast, dtype, channels_last, compiled, _align_corners(source))
+    if compiled is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            result(example_inputs)  # compile now, not inside the first timed call
+    return result

@@ -1,0 +1,3 @@
+from .cpu_distributed import CPUDistributedDataParallel, CPUSeparateDistributedDataParallel
+
+__all__ = ['CPUDistributedDataParallel', 'CPUSeparateDistributedDataParallel']

@@ -1,0 +1,2 @@
+"""Registered on import."""
+from .uda_optim_wrapper_constructor import UDAOptimWrapperConstructor  # noqa: F401

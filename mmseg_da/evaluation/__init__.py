@@ -1,0 +1,2 @@
+"""Registered on import."""
+from .domain_iou_metric import DomainIoUMetric  # noqa: F401

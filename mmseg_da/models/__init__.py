@@ -1,0 +1,2 @@
+"""Registered on import."""
+from . import decode_heads, discriminators, losses, segmentors  # noqa: F401

@@ -1,0 +1,132 @@
+"""Online self-training with a mean teacher and ClassMix (DACS, Tranheden et al., WACV 2021)."""
+import copy
+from typing import Dict, Union
+
+import torch
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from torch import Tensor
+
+from ..utils import class_mix_masks, ema_update, main_logits, mix, weighted_cross_entropy
+from .uda_segmentor import UDASegmentor
+
+_WEIGHTINGS = ('fraction', 'confidence')
+
+
+@MODELS.register_module()
+class MeanTeacherSegmentor(UDASegmentor):
+    """DACS-style self-training: EMA teacher, confidence-weighted pseudo-labels, ClassMix.
+
+    Each iteration:
+
+    1. the student (``self.segmentor``) takes the supervised loss on the source batch;
+    2. the teacher, an EMA copy of the student kept in eval mode and without gradients, labels the
+       (unmixed) target batch: ``argmax`` of its softmax, with per-pixel weights ``pseudo_weight``:
+       ``'fraction'`` (DACS, default) = the fraction of the batch's target pixels whose confidence
+       is at least ``pseudo_threshold``, the same weight for every pixel; ``'confidence'`` = the
+       pixel's own max-softmax probability;
+    3. ClassMix pastes half of the classes of source image ``i`` (its pixels, from image and label)
+       onto target image ``i``; pasted pixels have weight 1;
+    4. the student's main output on the mixed images takes a weighted cross-entropy against the
+       mixed labels (averaged over all pixels, as DACS), times ``mix_loss_weight``;
+    5. one optimizer step on the sum, then the teacher moves towards the student:
+       ``teacher = a * teacher + (1 - a) * student`` with ``a = min(1 - 1 / (t + 1), alpha)``, ``t``
+       the number of EMA updates so far (the DACS/DAFormer warm-up; the first update copies the
+       student). Float buffers (BatchNorm statistics) follow the same rule.
+
+    "Main output" is the decode head's logits (for PIDNet the I branch); auxiliary heads only see
+    the source loss. The teacher has no trainable parameters, so mmengine's
+    ``MMSeparateDistributedDataParallel`` leaves it unwrapped; it is saved in checkpoints (for
+    resuming) but is not the deployable model (``deployable_segmentor`` returns the student).
+
+    ``train_cfg`` keys: ``alpha`` (0.99), ``pseudo_threshold`` (0.968), ``pseudo_weight``
+    (``'fraction'``), ``class_mix`` (True; False trains on the unmixed target images),
+    ``mix_loss_weight`` (1.0), ``ignore_index`` (255).
+    """
+
+    def __init__(self,
+                 segmentor: ConfigType,
+                 train_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg)
+        cfg = self.train_cfg
+        self.alpha = float(cfg.get('alpha', 0.99))
+        self.pseudo_threshold = float(cfg.get('pseudo_threshold', 0.968))
+        self.pseudo_weight = cfg.get('pseudo_weight', 'fraction')
+        self.class_mix = bool(cfg.get('class_mix', True))
+        self.mix_loss_weight = float(cfg.get('mix_loss_weight', 1.0))
+        self.ignore_index = int(cfg.get('ignore_index', 255))
+        if not 0 <= self.alpha < 1:
+            raise ValueError(f'MeanTeacherSegmentor: train_cfg.alpha must be in [0, 1), got {self.alpha}')
+        if not 0 < self.pseudo_threshold < 1:
+            raise ValueError('MeanTeacherSegmentor: train_cfg.pseudo_threshold must be in (0, 1), got '
+                             f'{self.pseudo_threshold}')
+        if self.pseudo_weight not in _WEIGHTINGS:
+            raise ValueError(f'MeanTeacherSegmentor: train_cfg.pseudo_weight must be one of {_WEIGHTINGS}, '
+                             f'got {self.pseudo_weight!r}')
+        self.teacher = copy.deepcopy(self.segmentor)
+        self.teacher.requires_grad_(False)
+        self.teacher.eval()
+        # Number of EMA updates so far; a buffer so that it is checkpointed and resumed.
+        self.register_buffer('ema_iter', torch.zeros((), dtype=torch.long))
+
+    def train(self, mode: bool = True) -> 'MeanTeacherSegmentor':
+        super().train(mode)
+        self.teacher.eval()  # the teacher always predicts with its running statistics
+        return self
+
+    @torch.no_grad()
+    def update_teacher(self) -> float:
+        """One EMA step of the teacher towards the student; returns the decay used."""
+        step = int(self.ema_iter)
+        alpha = min(1 - 1 / (step + 1), self.alpha)
+        ema_update(self.teacher, self.seg_model, alpha)
+        self.ema_iter += 1
+        return alpha
+
+    @torch.no_grad()
+    def pseudo_label(self, inputs: Tensor) -> tuple:
+        """Teacher labels and per-pixel weights ``(N, H, W)`` for the target ``inputs``."""
+        if int(self.ema_iter) == 0:  # before the first update: the teacher starts as the student
+            ema_update(self.teacher, self.seg_model, 0.0)
+        logits = main_logits(self.teacher(inputs, mode='tensor'), self.teacher, inputs.shape[2:])
+        confidence, labels = torch.softmax(logits.float(), dim=1).max(dim=1)
+        if self.pseudo_weight == 'fraction':
+            fraction = (confidence >= self.pseudo_threshold).float().mean()
+            weights = torch.full_like(confidence, float(fraction))
+        else:
+            weights = confidence
+        return labels, weights, confidence
+
+    def uda_train_step(self, source: dict, target: dict,
+                       optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
+        optim = self.segmentor_optim_wrapper(optim_wrapper)
+        src_img, tgt_img = source['inputs'], target['inputs']
+        pl_labels, pl_weights, confidence = self.pseudo_label(tgt_img)
+        if self.class_mix:
+            src_labels = torch.stack([s.gt_sem_seg.data.squeeze(0) for s in source['data_samples']])
+            if src_img.shape[0] != tgt_img.shape[0]:  # pair target i with source i mod N
+                pick = torch.arange(tgt_img.shape[0], device=src_img.device) % src_img.shape[0]
+                src_img, src_labels = src_img[pick], src_labels[pick]
+            masks, _ = class_mix_masks(src_labels, self.ignore_index)
+            mixed_img = mix(masks, src_img, tgt_img)
+            mixed_labels = mix(masks, src_labels.to(pl_labels.dtype), pl_labels)
+            mixed_weights = mix(masks, torch.ones_like(pl_weights), pl_weights)
+        else:
+            mixed_img, mixed_labels, mixed_weights = tgt_img, pl_labels, pl_weights
+
+        with optim.optim_context(self.segmentor):
+            losses = self.prefix_losses(
+                self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
+            logits = main_logits(self.segmentor(mixed_img, mode='tensor'), self.seg_model,
+                                 mixed_labels.shape[-2:])
+            losses['mix.loss_ce'] = self.mix_loss_weight * weighted_cross_entropy(
+                logits, mixed_labels, mixed_weights, self.ignore_index)
+        loss, log_vars = self.parse_losses(losses)
+        optim.update_params(loss)
+        log_vars['mix.pseudo_weight'] = float(pl_weights.mean())
+        log_vars['mix.teacher_conf'] = float(confidence.mean())
+        log_vars['ema_alpha'] = self.update_teacher()
+        return log_vars

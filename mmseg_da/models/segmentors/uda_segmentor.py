@@ -1,0 +1,116 @@
+"""The one model class that knows about two domains at training time."""
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmseg.registry import MODELS
+from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from torch import Tensor, nn
+
+from mmseg_da.utils import deployable_segmentor
+
+
+@MODELS.register_module()
+class UDASegmentor(BaseModel):
+    """Base of the domain-adaptation segmentors: an ordinary mmseg segmentor plus a training rule.
+
+    It builds ``segmentor`` (any mmseg segmentor, with its own ``data_preprocessor``), runs that data
+    preprocessor on the ``source`` and ``target`` branches of a UDA batch and hands both to
+    :meth:`uda_train_step`, which subclasses implement. Everything after training, ``predict``,
+    ``val_step``, ``test_step`` and ``forward(mode='tensor')``, is delegated to the wrapped segmentor, so
+    evaluation, FLOPs, latency and export see exactly the deployable model.
+
+    Args:
+        segmentor (dict): Config of the mmseg segmentor to adapt.
+        train_cfg (dict, optional): Method-specific training options, kept as ``self.train_cfg``.
+        data_preprocessor (dict, optional): Unused by the branches (each goes through the segmentor's
+            own preprocessor); accepted so that configs inheriting mmseg bases stay valid.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 segmentor: ConfigType,
+                 train_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(data_preprocessor=None, init_cfg=init_cfg)
+        self.segmentor = MODELS.build(segmentor)
+        self.train_cfg = dict(train_cfg or {})
+
+    # -- the deployable model ------------------------------------------------------------------------
+    @property
+    def seg_model(self) -> nn.Module:
+        """The wrapped segmentor, without any DDP wrapper around it."""
+        return deployable_segmentor(self.segmentor)
+
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        return getattr(self.seg_model, 'dataset_meta', None)
+
+    @dataset_meta.setter
+    def dataset_meta(self, value: dict) -> None:
+        self.seg_model.dataset_meta = value
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[SampleList] = None,
+                mode: str = 'tensor') -> Union[Dict[str, Tensor], SampleList, Tensor]:
+        """Delegate to the wrapped segmentor ('loss' is the source-only supervised loss)."""
+        return self.segmentor(inputs, data_samples, mode=mode)
+
+    def val_step(self, data: Union[dict, tuple, list]) -> list:
+        return self.segmentor.val_step(data)
+
+    def test_step(self, data: Union[dict, tuple, list]) -> list:
+        return self.segmentor.test_step(data)
+
+    # -- training ------------------------------------------------------------------------------------
+    def preprocess_branch(self, branch: dict) -> dict:
+        """Run the segmentor's data preprocessor (training mode) on one branch of a UDA batch."""
+        return self.seg_model.data_preprocessor(branch, True)
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
+        if not (isinstance(data, dict) and 'source' in data and 'target' in data):
+            raise TypeError(
+                f'{type(self).__name__} trains on UDA batches, dicts with "source" and "target" branches '
+                f'(wrap the training set in `UDADataset(source=..., target=...)`); got '
+                f'{type(data).__name__} with keys {list(data) if isinstance(data, dict) else "-"}.')
+        source = self.preprocess_branch(data['source'])
+        target = self.preprocess_branch(data['target'])
+        return self.uda_train_step(source, target, optim_wrapper)
+
+    def uda_train_step(self, source: dict, target: dict,
+                       optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
+        """One training iteration on preprocessed branches; returns the values to log.
+
+        ``source`` and ``target`` are ``dict(inputs=Tensor, data_samples=list)``. The target's data
+        samples carry no ground truth. The default is source-only training (the target is ignored).
+        """
+        optim = self.segmentor_optim_wrapper(optim_wrapper)
+        with optim.optim_context(self.segmentor):
+            losses = self.segmentor(source['inputs'], source['data_samples'], mode='loss')
+        loss, log_vars = self.parse_losses(losses)
+        optim.update_params(loss)
+        return log_vars
+
+    @staticmethod
+    def segmentor_optim_wrapper(optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> OptimWrapper:
+        """The optimizer wrapper of the segmentor, from a plain wrapper or a dict keyed by submodule."""
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            return optim_wrapper['segmentor']
+        return optim_wrapper
+
+    @staticmethod
+    def prefix_losses(losses: Dict[str, Tensor], prefix: str) -> Dict[str, Tensor]:
+        """Rename ``loss_x`` to ``{prefix}.loss_x`` (and other logged values alike)."""
+        return {f'{prefix}.{k}': v for k, v in losses.items()}
+
+    @staticmethod
+    def strip_ground_truth(data_samples: List) -> None:
+        """Remove any label from target data samples, in place."""
+        for sample in data_samples:
+            for key in ('gt_sem_seg', 'gt_edge_map', 'gt_depth_map'):
+                if key in sample:
+                    delattr(sample, key)

@@ -1,0 +1,162 @@
+"""MeanTeacherSegmentor: EMA teacher, thresholded pseudo-label weights, ClassMix; a real Runner + tools/test.py."""
+import copy
+import json
+
+import pytest
+import torch
+from mmengine.optim import OptimWrapper
+from mmengine.registry import init_default_scope
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+
+import mmseg_da  # noqa: F401
+from mmseg_da.models.utils import class_mix_masks, main_logits, mix
+
+NUM_CLASSES = 4
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Two torch threads on two busy shared cores are ~40x slower than one."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def tiny_pidnet(num_classes=NUM_CLASSES):
+    """PIDNet with 8 channels: the real PIDNet/PIDHead code paths (P, I, D outputs), a few k parameters."""
+    return dict(
+        type='EncoderDecoder',
+        data_preprocessor=dict(type='SegDataPreProcessor', mean=[128] * 3, std=[64] * 3, bgr_to_rgb=True,
+                               size=(32, 32), pad_val=0, seg_pad_val=255),
+        backbone=dict(type='PIDNet', in_channels=3, channels=8, ppm_channels=8, num_stem_blocks=1,
+                      num_branch_blocks=1, norm_cfg=dict(type='BN'), init_cfg=None),
+        decode_head=dict(
+            type='PIDHead', in_channels=32, channels=8, num_classes=num_classes, norm_cfg=dict(type='BN'),
+            align_corners=True, dropout_ratio=0.0,  # deterministic train-mode outputs
+            loss_decode=[dict(type='PlainCrossEntropyLoss', loss_weight=0.4),
+                         dict(type='PlainCrossEntropyLoss', loss_weight=1.0),
+                         dict(type='BoundaryLoss', loss_weight=20.0),
+                         dict(type='PlainCrossEntropyLoss', loss_weight=1.0)]),
+        train_cfg=dict(), test_cfg=dict(mode='whole'))
+
+
+def build_model(**train_cfg):
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    return MODELS.build(dict(type='MeanTeacherSegmentor', segmentor=tiny_pidnet(), train_cfg=train_cfg))
+
+
+def uda_batch(n=2, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    source = dict(inputs=[], data_samples=[])
+    target = dict(inputs=[], data_samples=[])
+    for _ in range(n):
+        for branch, labelled in ((source, True), (target, False)):
+            branch['inputs'].append(torch.randint(0, 256, (3, 32, 32), generator=g, dtype=torch.uint8))
+            sample = SegDataSample(metainfo=dict(img_shape=(32, 32), ori_shape=(32, 32)))
+            if labelled:
+                label = torch.randint(0, NUM_CLASSES, (1, 32, 32), generator=g)
+                label[:, :4] = 255
+                sample.gt_sem_seg = PixelData(data=label)
+                sample.gt_edge_map = PixelData(data=(torch.rand(1, 32, 32, generator=g) > 0.8).long())
+            branch['data_samples'].append(sample)
+    return dict(source=source, target=target)
+
+
+def test_teacher_follows_the_ema_formula_with_warm_up():
+    model = build_model(alpha=0.6)
+    model.train()
+    assert not model.teacher.training and not any(p.requires_grad for p in model.teacher.parameters())
+    optim = OptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.1))
+    for step, alpha in enumerate([0.0, 0.5, 0.6, 0.6]):  # min(1 - 1/(t+1), 0.6)
+        before = copy.deepcopy(model.teacher.state_dict())
+        log = model.train_step(uda_batch(seed=step), optim)
+        assert log['ema_alpha'] == pytest.approx(alpha)
+        student = model.segmentor.state_dict()
+        for name, value in model.teacher.state_dict().items():
+            if value.dtype.is_floating_point:
+                expected = alpha * before[name] + (1 - alpha) * student[name]
+                torch.testing.assert_close(value, expected, rtol=1e-5, atol=1e-6, msg=name)
+            else:
+                assert torch.equal(value, student[name]), name
+        assert all(p.grad is None for p in model.teacher.parameters())
+    assert int(model.ema_iter) == 4
+    assert {'mix.loss_ce', 'mix.pseudo_weight', 'mix.teacher_conf'} <= set(log)
+    assert any(k.startswith('src.decode.') for k in log)
+
+
+@pytest.mark.parametrize('weighting', ['fraction', 'confidence'])
+def test_pseudo_label_weights_follow_the_threshold(weighting):
+    model = build_model(pseudo_weight=weighting)
+    model.ema_iter += 1  # the teacher as it is (not re-initialised from the student)
+    inputs = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        probs = torch.softmax(main_logits(model.teacher(inputs, mode='tensor'), model.teacher, (32, 32)), 1)
+    conf, expected_labels = probs.max(1)
+    model.pseudo_threshold = float(conf.median())
+    labels, weights, confidence = model.pseudo_label(inputs)
+    assert torch.equal(labels, expected_labels)
+    torch.testing.assert_close(confidence, conf)
+    if weighting == 'fraction':
+        fraction = (conf >= model.pseudo_threshold).float().mean()
+        assert 0.3 < float(fraction) < 0.7
+        torch.testing.assert_close(weights, torch.full_like(conf, float(fraction)))
+    else:
+        torch.testing.assert_close(weights, conf)
+
+
+def test_class_mix_pastes_exactly_the_selected_classes():
+    label = torch.full((3, 8, 8), 255)
+    label[0, :4], label[0, 4:6], label[0, 6:] = 0, 2, 5  # 3 classes -> 2 picked
+    label[1, :, :3], label[1, :, 3:] = 1, 3  # 2 classes -> 1 picked
+    label[2] = 255  # nothing to paste
+    masks, chosen = class_mix_masks(label, generator=torch.Generator().manual_seed(0))
+    assert [len(c) for c in chosen] == [2, 1, 0]
+    for i in range(3):
+        assert set(chosen[i].tolist()) <= set(label[i].unique().tolist()) - {255}
+        assert torch.equal(masks[i], torch.isin(label[i], chosen[i]))
+    src_img, tgt_img = torch.rand(3, 3, 8, 8), torch.rand(3, 3, 8, 8)
+    mixed = mix(masks, src_img, tgt_img)
+    m = masks.unsqueeze(1).expand_as(src_img)
+    assert torch.equal(mixed[m], src_img[m]) and torch.equal(mixed[~m], tgt_img[~m])
+    pseudo = torch.randint(0, 4, (3, 8, 8))
+    mixed_label = mix(masks, label, pseudo)
+    assert torch.equal(mixed_label[masks], label[masks]) and torch.equal(mixed_label[~masks], pseudo[~masks])
+    with pytest.raises(ValueError, match='same crop size'):
+        mix(masks, src_img, torch.rand(3, 3, 8, 9))
+
+
+def test_mixed_batch_is_what_the_student_sees(monkeypatch):
+    model = build_model()
+    model.train()
+    optim = OptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.01))
+    seen = []
+    real_forward = model.segmentor.forward
+
+    def spy(inputs, data_samples=None, mode='tensor'):
+        seen.append((inputs.clone(), mode))
+        return real_forward(inputs, data_samples, mode)
+
+    monkeypatch.setattr(model.segmentor, 'forward', spy)
+    torch.manual_seed(3)
+    batch = uda_batch()
+    source = model.preprocess_branch(copy.deepcopy(batch['source']))
+    target = model.preprocess_branch(copy.deepcopy(batch['target']))
+    torch.manual_seed(4)
+    model.train_step(batch, optim)
+    mixed = [x for x, mode in seen if mode == 'tensor'][0]
+    src_labels = torch.stack([s.gt_sem_seg.data[0] for s in source['data_samples']])
+    torch.manual_seed(4)
+    masks, _ = class_mix_masks(src_labels)
+    assert masks.any() and (~masks).any()
+    torch.testing.assert_close(mixed, mix(masks, source['inputs'], target['inputs']))
+
+
+def test_bad_train_cfg_is_refused():
+    with pytest.raises(ValueError, match='pseudo_threshold'):
+        build_model(pseudo_threshold=1.2)
+    with pytest.raises(ValueError, match='pseudo_weight'):
+        build_model(pseudo_weight='entropy')

@@ -1,0 +1,86 @@
+"""tools/predict.py with the checkpoints of two real tiny training runs."""
+import importlib.util
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from _tiny_runs import tiny_runs
+from da_testing import REPO_ROOT
+from PIL import Image
+
+LOVEDA_PALETTE = {(255, 255, 255), (255, 0, 0), (255, 255, 0), (0, 0, 255), (159, 129, 183), (0, 255, 0),
+                  (255, 195, 128)}
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory, tiny_loveda):
+    return tiny_runs(tmp_path_factory, tiny_loveda)
+
+
+@pytest.fixture(scope='module')
+def tool():
+    spec = importlib.util.spec_from_file_location('predict', REPO_ROOT / 'tools/predict.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def checkpoint(work_dir):
+    return (work_dir / 'last_checkpoint').read_text().strip()
+
+
+def colours(path):
+    with Image.open(path) as image:
+        pixels = np.asarray(image.convert('RGB'))
+    return pixels, {tuple(c) for c in np.unique(pixels.reshape(-1, 3), axis=0)}
+
+
+def test_one_palette_mask_per_input_from_an_adaptation_checkpoint(runs, tool, tmp_path):
+    root = runs['data_root']
+    folder = tmp_path / 'images'
+    shutil.copytree(root / 'Val' / 'Rural' / 'images_png', folder)
+    single = root / 'Val' / 'Urban' / 'images_png' / '1.png'
+    inputs = sorted(folder.glob('*.png')) + [single]
+    out = tmp_path / 'out'
+    assert tool.main([str(runs['configs']['adapted']), checkpoint(runs['runs']['adapted']), str(folder),
+                      str(single), '--out', str(out), '--device', 'cpu', '--overlay', '0.5']) == 0
+    masks = sorted(out.glob('*_mask.png'))
+    assert len(masks) == len(inputs) == 3
+    # 1.png is in the folder and given alone: told apart by their parent folders
+    assert {m.name for m in masks} == {'0_mask.png', 'images_1_mask.png', 'images_png_1_mask.png'}
+    for mask in masks:
+        pixels, found = colours(mask)
+        assert pixels.shape[:2] == (32, 32)
+        assert found <= LOVEDA_PALETTE, found - LOVEDA_PALETTE
+        assert (out / mask.name.replace('_mask', '_overlay')).is_file()
+    assert not list(out.glob('*_compare.png'))  # plain files carry no labels
+
+
+def test_dataset_split_writes_comparisons_and_plain_config_reads_adapted_weights(runs, tool, tmp_path):
+    ckpt = checkpoint(runs['runs']['adapted'])
+    assert 'segmentor.backbone' in ''.join(torch.load(ckpt, map_location='cpu')['state_dict'])
+    out_plain, out_uda = tmp_path / 'plain', tmp_path / 'uda'
+    assert tool.main([str(runs['configs']['source_only']), ckpt, '--dataset-split', 'val', '--out',
+                      str(out_plain), '--device', 'cpu', '--overlay', '0']) == 0
+    assert tool.main([str(runs['configs']['adapted']), ckpt, '--dataset-split', 'val', '--limit', '3',
+                      '--out', str(out_uda), '--device', 'cpu']) == 0
+    names = sorted(p.name for p in out_plain.glob('*_mask.png'))
+    assert names == ['Rural_0_mask.png', 'Rural_1_mask.png', 'Urban_0_mask.png', 'Urban_1_mask.png']
+    assert len(list(out_plain.glob('*_compare.png'))) == 4 and not list(out_plain.glob('*_overlay.png'))
+    assert len(list(out_uda.glob('*_mask.png'))) == 3
+    with Image.open(out_plain / 'Urban_0_compare.png') as image:
+        assert image.width >= 3 * 32
+    for mask in out_uda.glob('*_mask.png'):  # the same weights through either config
+        assert np.array_equal(colours(mask)[0], colours(out_plain / mask.name)[0])
+
+
+def test_a_checkpoint_of_another_model_is_a_clear_error(runs, tool, tmp_path, capsys):
+    bad = tmp_path / 'other.pth'
+    torch.save({'state_dict': {'conv.weight': torch.zeros(1)}}, bad)
+    with pytest.raises(SystemExit) as exit_info:
+        tool.main([str(runs['configs']['source_only']), str(bad),
+                   str(runs['data_root'] / 'Val' / 'Urban' / 'images_png'), '--out', str(tmp_path / 'out')])
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert str(bad) in err and 'does not hold the weights' in err

@@ -1,0 +1,97 @@
+"""Parameters and fvcore FLOPs of a config's deployable segmentor (per image and per batch).
+
+    python tools/analysis/get_flops.py configs/pidnet_s_urban_hf_ssr.py [--shape 512 512] [--batch 6]
+        [--json flops.json] [--depth 2]
+
+The deployable segmentor is the plain mmseg segmentor (an adaptation config is counted without its
+discriminators or teachers), in eval mode, forward(mode='tensor'): backbone and decode head up to the
+logits, without the final resize to the input size. fvcore's convention: one multiply-add = one FLOP.
+
+Also printed (JSON ``flops_per_image_with_aux_heads``): FLOPs per image when the outputs that only
+training uses are computed too (PIDNet's P and D heads, DeepLabV2's layer3 classifier), which is how
+the official PIDNet code counts (6.317 G for PIDNet-S at 512x512); inference does not run them.
+"""
+import argparse
+import json
+import os.path as osp
+
+from mmengine.config import DictAction
+
+import mmseg_da  # noqa: F401  (registers modules)
+from mmseg_da.deploy import build_deployable_segmentor, count_flops, parse_shape
+from mmseg_da.utils.cli import clear_errors
+
+JSON_KEYS = ('params', 'flops_per_image', 'flops_per_batch', 'shape', 'batch', 'convention',
+             'flops_per_image_with_aux_heads')
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Parameters and fvcore FLOPs of a segmentor')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--shape', type=int, nargs='+', default=[512, 512], help='input H W')
+    parser.add_argument('--batch', type=int, default=1, help='images per batch')
+    parser.add_argument('--json', dest='json_out', help='write the figures to this JSON file')
+    parser.add_argument('--depth', type=int, default=2,
+                        help="depth of fvcore's per-module table (0: no table)")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the config, key=value pairs')
+    return parser.parse_args()
+
+
+def summary_table(result: dict, name: str) -> str:
+    h, w = result['shape']
+    rows = [('config', name),
+            ('model', result['model']),
+            ('input', f"{result['batch']} x 3 x {h} x {w}"),
+            ('parameters', f"{result['params']:,} ({result['params'] / 1e6:.3f} M)"),
+            ('FLOPs per image (inference)', f"{result['flops_per_image'] / 1e9:.3f} G"),
+            (f"FLOPs per batch of {result['batch']}", f"{result['flops_per_batch'] / 1e9:.3f} G"),
+            ('FLOPs per image, training-only heads too',
+             f"{result['flops_per_image_with_aux_heads'] / 1e9:.3f} G"),
+            ('convention', result['convention'])]
+    width = max(len(k) for k, _ in rows)
+    vwidth = max(len(v) for _, v in rows)
+    line = f"+-{'-' * width}-+-{'-' * vwidth}-+"
+    body = [f'| {k:<{width}} | {v:<{vwidth}} |' for k, v in rows]
+    return '\n'.join([line, *body, line])
+
+
+def check_json_path(path: str) -> None:
+    """Fail before any work if the JSON output cannot be written."""
+    folder = osp.dirname(osp.abspath(path))
+    if not osp.isdir(folder):
+        raise FileNotFoundError(f'--json folder does not exist: {folder}')
+
+
+def main() -> None:
+    args = parse_args()
+    with clear_errors('get_flops.py'):
+        shape = parse_shape(args.shape)
+        if args.batch < 1:
+            raise ValueError(f'--batch must be >= 1, got {args.batch}')
+        if args.json_out:
+            check_json_path(args.json_out)
+        segmentor, _ = build_deployable_segmentor(args.config, cfg_options=args.cfg_options)
+        result = count_flops(segmentor, shape, args.batch, table_depth=max(args.depth, 1))
+    parts = [type(segmentor).__name__]
+    for part in ('backbone', 'decode_head', 'auxiliary_head'):
+        module = getattr(segmentor, part, None)
+        if module is not None:
+            parts.append(type(module).__name__)
+    result['model'] = ' + '.join(parts)
+    print(summary_table(result, args.config))
+    if result['uncounted_ops']:
+        ops = ', '.join(f'{op} x{n}' for op, n in result['uncounted_ops'].items())
+        print(f'Not counted (no fvcore formula; element-wise ops without multiply-adds): {ops}')
+    if args.depth > 0:
+        print(result['table'])
+    if args.json_out:
+        payload = {key: result[key] for key in JSON_KEYS}
+        payload.update(config=args.config, model=result['model'])
+        with open(args.json_out, 'w', encoding='utf-8') as f:
+            json.dump(payload, f, indent=2)
+        print(f'wrote {args.json_out}')
+
+
+if __name__ == '__main__':
+    main()
