@@ -8,9 +8,12 @@ _base_ = [
     './_base_/schedules/sgd_poly_20e.py',
 ]
 model = dict(decode_head=dict(num_classes=19))
-source_pipeline = {{_base_.source_pipeline}}
-source_pipeline.insert(
-    1, dict(type='FDA', target_images={{_base_.target_data_root}} + '/leftImg8bit/train', beta=0.01))
+# FDA right after LoadImageFromFile, before any resizing or normalisation
+source_pipeline = [
+    *_base_.source_pipeline[:1],  # noqa: F821  (mmengine exposes the merged base config as `_base_`)
+    dict(type='FDA', data_root='data/cityscapes', target_images='leftImg8bit/train', beta=0.01),
+    *_base_.source_pipeline[1:],  # noqa: F821
+]
 train_dataloader = dict(
-    dataset=dict(_delete_=True, type='GTA5Dataset', data_root={{_base_.data_root}}, pipeline=source_pipeline))
+    dataset=dict(_delete_=True, type='GTA5Dataset', data_root='data/gta5', pipeline=source_pipeline))
 default_hooks = dict(checkpoint=dict(save_best='mIoU', rule='greater'))

@@ -1,5 +1,7 @@
-# v2: PIDNet-S trained on LoveDA Urban with horizontal flip + shift-scale-rotate, validated on Urban and Rural Val.
-# 512x512, batch 6, cross-entropy, SGD(0.01, momentum 0.9, wd 5e-4), PolyLR(0.9) per iteration, 30 epochs.
+# v2: PIDNet-S on LoveDA Urban, augmented with horizontal flip + shift-scale-rotate (HF, SSR);
+# validated on Urban and Rural Val.
+# 512x512, batch 6, cross-entropy, SGD(0.01, momentum 0.9, wd 5e-4), PolyLR(0.9) per iteration,
+# 30 epochs.
 #   python tools/train.py configs/pidnet_s_urban_hf_ssr.py
 _base_ = [
     './_base_/models/pidnet_s.py',

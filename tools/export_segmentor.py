@@ -7,8 +7,9 @@ segmentor config expects them (``backbone.*``, ``decode_head.*``, ...), and the 
 with a plain config, ``get_flops`` and the benchmark load it.
 
 Example:
-    python tools/export_segmentor.py work_dirs/pidnet_s_urban2rural_adv_single/iter_4000.pth \
-        pidnet_s_urban2rural_adv_single.pth --config configs/pidnet_s_urban2rural_adv_single.py
+    python tools/export_segmentor.py work_dirs/pidnet_s_urban2rural_adv_single/epoch_20.pth \
+        pidnet_s_urban2rural_adv_single.pth --config configs/pidnet_s_urban2rural_adv_single.py \
+        --out-config pidnet_s_urban2rural_adv_single_deploy.py
 """
 import argparse
 import os.path as osp
@@ -28,7 +29,26 @@ def parse_args() -> argparse.Namespace:
                         help='state-dict prefix of the deployable segmentor (default: segmentor.)')
     parser.add_argument('--config', help='optional: check that the exported weights load strictly into '
                         "this config's segmentor (model.segmentor of an adaptation config, or model)")
+    parser.add_argument('--out-config', help='optional (needs --config): also write a plain segmentor config '
+                        '(model = the segmentor; evaluation settings kept, training ones dropped) for '
+                        'tools/test.py, get_flops.py and benchmark.py with the exported checkpoint')
     return parser.parse_args()
+
+
+#: Settings of an adaptation config that make no sense for the plain segmentor.
+TRAINING_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'model_wrapper_cfg',
+                 'custom_hooks', 'source_pipeline', 'target_pipeline', 'train_pipeline', 'resume', 'load_from')
+
+
+def plain_config(config: str, out: str) -> None:
+    """Write ``config`` with ``model = model.segmentor`` and without its training settings."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(require_file(config, 'config file'))
+    if 'segmentor' in cfg.model:
+        cfg.model = cfg.model.segmentor
+    for key in TRAINING_KEYS:
+        cfg.pop(key, None)
+    cfg.dump(out)
 
 
 def export_state(checkpoint: dict, prefix: str, source: str = 'checkpoint') -> dict:
@@ -67,6 +87,8 @@ def main() -> None:
     with clear_errors('export_segmentor.py'):
         checkpoint = torch.load(require_file(args.checkpoint, 'checkpoint file'), map_location='cpu')
         exported = export_state(checkpoint, args.prefix, osp.abspath(args.checkpoint))
+        if args.out_config and not args.config:
+            raise ValueError('--out-config needs --config (the adaptation config to reduce)')
         if args.config:
             check_loads(exported['state_dict'], args.config)
         out_dir = osp.dirname(osp.abspath(args.out))
@@ -77,6 +99,9 @@ def main() -> None:
                           if not k.startswith(args.prefix)})
         print(f'wrote {args.out}: {len(exported["state_dict"])} tensors of the segmentor '
               f'(dropped: {dropped or "nothing"}; optimizer and scheduler states not kept)')
+        if args.out_config:
+            plain_config(args.config, args.out_config)
+            print(f'wrote {args.out_config}: the plain segmentor config for it')
 
 
 if __name__ == '__main__':

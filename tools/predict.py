@@ -32,7 +32,7 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.utils import ProgressBar
 from PIL import Image
 
-from mmseg_da.utils.cli import clear_errors
+from mmseg_da.utils.cli import clear_errors, require_file
 from mmseg_da.utils.inference import inference_pipeline, load_deployable_segmentor
 from mmseg_da.utils.visualize import (colorize, enlarge, legend, overlay, palette_array, resize_labels,
                                       side_by_side)
@@ -85,12 +85,12 @@ def list_images(inputs: Sequence[str]) -> List[Path]:
     return images
 
 
-def unique_names(paths: Sequence[Path]) -> List[str]:
-    """File stems; where several inputs share one (e.g. ``Urban/images_png/0.png`` and
-    ``Rural/images_png/0.png``), prefixed by the nearest parent folder that tells them apart
-    (``Urban_0``, ``Rural_0``), else numbered."""
+def unique_names(paths: Sequence[Path], names: Optional[Sequence[str]] = None) -> List[str]:
+    """Output names: ``names`` (default: the file stems); where several inputs share one (e.g.
+    ``Urban/images_png/0.png`` and ``Rural/images_png/0.png``), prefixed by the nearest parent folder
+    that tells them apart (``Urban_0``, ``Rural_0``), else numbered."""
     paths = [Path(p).resolve() for p in paths]
-    names = [p.stem for p in paths]
+    names = list(names) if names is not None else [p.stem for p in paths]
     groups: Dict[str, List[int]] = {}
     for index, stem in enumerate(names):
         groups.setdefault(stem, []).append(index)
@@ -153,7 +153,7 @@ class Predictor:
         sys.stdout.write('\n')
 
     def write(self, result, name: str) -> None:
-        """Write ``<name>_mask.png``, ``<name>_overlay.png`` and, with ground truth, ``<name>_compare.png``."""
+        """Write ``<name>_mask.png``, ``<name>_overlay.png`` and, with labels, ``<name>_compare.png``."""
         pred = result.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
         mask = Image.fromarray(pred)  # mode L; putpalette makes it P
         mask.putpalette(self.palette.flatten().tolist())
@@ -175,9 +175,11 @@ class Predictor:
 
 
 def predict(args: argparse.Namespace) -> int:
-    images = list_images(args.inputs)  # fail on a bad path before building the model
+    require_file(args.checkpoint, 'checkpoint file')  # fail on a bad path before building the model
+    images = list_images(args.inputs)
     predictor = Predictor(args)
     paths: List[Path] = list(images)
+    names = [p.stem for p in images]
     items: list = []
     if images:
         pipeline = Compose(inference_pipeline(predictor.cfg, with_annotations=False))
@@ -188,10 +190,14 @@ def predict(args: argparse.Namespace) -> int:
         count = len(dataset) if args.limit is None else min(args.limit, len(dataset))
         if count == 0:
             raise ValueError(f'the {args.dataset_split} dataset of {args.config} is empty')
-        paths += [Path(dataset.get_data_info(i)['img_path']) for i in range(count)]
+        infos = [dataset.get_data_info(i) for i in range(count)]
+        paths += [Path(info['img_path']) for info in infos]
+        # stable names whatever --limit: the domain in front where the dataset tells it (Urban_0, Rural_0)
+        names += [f"{info['domain']}_{Path(info['img_path']).stem}" if info.get('domain') else
+                  Path(info['img_path']).stem for info in infos]
         items += [lambda i=i: dataset[i] for i in range(count)]
         print(f'{count} of {len(dataset)} image(s) of the {args.dataset_split} dataset')
-    predictor.run_items(items, unique_names(paths))
+    predictor.run_items(items, unique_names(paths, names))
     print(f'wrote {predictor.written} mask(s) to {predictor.out}')
     return 0
 

@@ -3,7 +3,7 @@
 Examples::
 
     # keep pixels whose max softmax probability is at least 0.9
-    python tools/pseudo_label.py configs/pidnet_s_pseudo_label_camvid_day2dusk.py \\
+    python tools/pseudo_label.py configs/camvid_day2dusk_pseudo_label.py \\
         work_dirs/source_only/iter_1000.pth --out work_dirs/pl_dusk --threshold 0.9
     # class-balanced: in every class, ignore the least confident 50 % of its predicted pixels
     python tools/pseudo_label.py CONFIG CKPT --out DIR --class-percentile 50
@@ -26,10 +26,11 @@ import numpy as np
 import torch
 from mmengine.config import DictAction
 from mmengine.dataset import pseudo_collate
+from mmengine.utils import ProgressBar
 from PIL import Image
 
 from mmseg_da.datasets.pseudo_label import pseudo_label_name
-from mmseg_da.utils.cli import clear_errors
+from mmseg_da.utils.cli import clear_errors, load_config
 from mmseg_da.utils.inference import inference_pipeline, load_deployable_segmentor
 
 IGNORE_INDEX = 255
@@ -79,17 +80,20 @@ def find_target_dataset(node) -> Optional[dict]:
     return find_target_dataset(node.get('dataset')) or find_target_dataset(node.get('datasets'))
 
 
-def build_target_dataset(cfg):
-    """The config's target training images, through its test pipeline without annotations."""
-    from mmseg.registry import DATASETS
+def target_dataset_config(cfg) -> dict:
+    """The config's target training set, with its test pipeline without annotations."""
     train_set = (cfg.get('train_dataloader') or {}).get('dataset')
     target = find_target_dataset(train_set)
     if target is None:
         raise ValueError('the config\'s train_dataloader.dataset has no target domain: expected a '
                          '`UDADataset` (its `target`) or a `PseudoLabelDataset` (its `dataset`), got '
                          f'{(train_set or {}).get("type")!r}')
-    target = dict(target)
-    target['pipeline'] = inference_pipeline(cfg, with_annotations=False)
+    return dict(target, pipeline=inference_pipeline(cfg, with_annotations=False))
+
+
+def build_target_dataset(target: dict):
+    """Build the target dataset; it must hold images."""
+    from mmseg.registry import DATASETS
     dataset = DATASETS.build(target)
     if len(dataset) == 0:
         raise ValueError(f'the target dataset ({target.get("type")}) of the config is empty')
@@ -150,61 +154,86 @@ def format_summary(summary: dict) -> str:
     return '\n'.join(lines)
 
 
+class PseudoLabeller:
+    """Predicts the target images and writes their pseudo-labels, collecting per-class statistics."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        cfg = load_config(args.config, args.cfg_options)
+        target = target_dataset_config(cfg)  # before the model: a config without target fails fast
+        self.model = load_deployable_segmentor(cfg, args.checkpoint, args.device)
+        self.dataset = build_target_dataset(target)
+        self.classes = list(self.model.dataset_meta['classes'])
+        n_cls = len(self.classes)
+        self.img_dir = getattr(self.dataset, 'data_prefix', {}).get('img_path')
+        self.out = Path(args.out)
+        self.cache = self.out / '.raw'  # --class-percentile: predictions kept until thresholds are known
+        self.stats = dict(pixels=np.zeros(n_cls), conf_sum=np.zeros(n_cls), kept=np.zeros(n_cls))
+        self.histograms = np.zeros((n_cls, N_BINS))
+        self.names: List[Path] = []
+
+    def predict(self) -> None:
+        """Pass 1: every target image; with a fixed threshold its label PNG is written right away."""
+        n_cls, size = len(self.classes), len(self.dataset)
+        print(f'pseudo-labelling {size} target image(s) into {self.out}')
+        bar = ProgressBar(size)
+        for start in range(0, size, self.args.batch_size):
+            batch = [self.dataset[i] for i in range(start, min(start + self.args.batch_size, size))]
+            with torch.no_grad():
+                results = self.model.test_step(pseudo_collate(batch))
+            for result in results:
+                conf, labels = confidence_and_labels(result)
+                name = Path(pseudo_label_name(result.img_path, self.img_dir))
+                self.names.append(name)
+                self.stats['pixels'] += np.bincount(labels.ravel(), minlength=n_cls)[:n_cls]
+                self.stats['conf_sum'] += np.bincount(labels.ravel(), weights=conf.ravel(),
+                                                      minlength=n_cls)[:n_cls]
+                if self.args.threshold is not None:
+                    labels[conf < self.args.threshold] = IGNORE_INDEX
+                    save_label(self.out / name, labels)
+                else:
+                    bins = np.minimum((conf * N_BINS).astype(np.int64), N_BINS - 1)
+                    np.add.at(self.histograms, (labels.ravel(), bins.ravel()), 1)
+                    raw = self.cache / name.with_suffix('.npz')
+                    raw.parent.mkdir(parents=True, exist_ok=True)
+                    np.savez_compressed(raw, labels=labels, conf=conf.astype(np.float32))
+                bar.update()
+        sys.stdout.write('\n')
+
+    def thresholds(self) -> np.ndarray:
+        """Per-class thresholds; pass 2 of --class-percentile writes the label PNGs with them."""
+        if self.args.threshold is not None:
+            return np.full(len(self.classes), self.args.threshold)
+        thresholds = percentile_thresholds(self.histograms, self.args.class_percentile)
+        for name in self.names:
+            raw = np.load(self.cache / name.with_suffix('.npz'))
+            labels, conf = raw['labels'], raw['conf']
+            labels[conf < thresholds[labels]] = IGNORE_INDEX
+            save_label(self.out / name, labels)
+        shutil.rmtree(self.cache)
+        return thresholds
+
+    def summary(self, thresholds: np.ndarray) -> dict:
+        n_cls = len(self.classes)
+        for name in self.names:  # count what was written
+            labels = np.asarray(Image.open(self.out / name))
+            self.stats['kept'] += np.bincount(labels.ravel(), minlength=256)[:n_cls]
+        mode = (dict(threshold=self.args.threshold) if self.args.threshold is not None else
+                dict(class_percentile=self.args.class_percentile))
+        return summarise(self.classes, self.stats, thresholds, len(self.names), mode)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     with clear_errors('pseudo_label.py'):
-        model = load_deployable_segmentor(args.config, args.checkpoint, args.device, args.cfg_options)
-        dataset = build_target_dataset(model.cfg)
-        classes = list(model.dataset_meta['classes'])
-        n_cls = len(classes)
-        img_dir = getattr(dataset, 'data_prefix', {}).get('img_path')
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        cache = out / '.raw'
-        stats = dict(pixels=np.zeros(n_cls), conf_sum=np.zeros(n_cls), kept=np.zeros(n_cls))
-        histograms = np.zeros((n_cls, N_BINS))
-        names: List[Path] = []
-        print(f'pseudo-labelling {len(dataset)} target image(s) into {out}')
-        for start in range(0, len(dataset), args.batch_size):
-            indices = range(start, min(start + args.batch_size, len(dataset)))
-            with torch.no_grad():
-                results = model.test_step(pseudo_collate([dataset[i] for i in indices]))
-            for result in results:
-                conf, labels = confidence_and_labels(result)
-                name = Path(pseudo_label_name(result.img_path, img_dir))
-                names.append(name)
-                counts = np.bincount(labels.ravel(), minlength=n_cls)[:n_cls]
-                stats['pixels'] += counts
-                stats['conf_sum'] += np.bincount(labels.ravel(), weights=conf.ravel(), minlength=n_cls)[:n_cls]
-                if args.threshold is not None:
-                    labels[conf < args.threshold] = IGNORE_INDEX
-                    save_label(out / name, labels)
-                else:
-                    bins = np.minimum((conf * N_BINS).astype(np.int64), N_BINS - 1)
-                    np.add.at(histograms, (labels.ravel(), bins.ravel()), 1)
-                    raw = cache / name.with_suffix('.npz')
-                    raw.parent.mkdir(parents=True, exist_ok=True)
-                    np.savez_compressed(raw, labels=labels, conf=conf.astype(np.float32))
-        if args.threshold is not None:
-            thresholds = np.full(n_cls, args.threshold)
-            mode = dict(threshold=args.threshold)
-        else:
-            thresholds = percentile_thresholds(histograms, args.class_percentile)
-            mode = dict(class_percentile=args.class_percentile)
-            for name in names:
-                raw = np.load(cache / name.with_suffix('.npz'))
-                labels, conf = raw['labels'], raw['conf']
-                labels[conf < thresholds[labels]] = IGNORE_INDEX
-                save_label(out / name, labels)
-            shutil.rmtree(cache)
-        for name in names:  # count what was written, whichever the mode
-            labels = np.asarray(Image.open(out / name))
-            stats['kept'] += np.bincount(labels.ravel(), minlength=256)[:n_cls]
-        summary = summarise(classes, stats, thresholds, len(names), mode)
-        (out / 'summary.json').write_text(json.dumps(summary, indent=2))
+        labeller = PseudoLabeller(args)
+        labeller.out.mkdir(parents=True, exist_ok=True)
+        labeller.predict()
+        summary = labeller.summary(labeller.thresholds())
+        (labeller.out / 'summary.json').write_text(json.dumps(summary, indent=2))
         print(format_summary(summary))
-        print(f'wrote {len(names)} label PNG(s) and summary.json to {out}; read them with '
-              f"dict(type='PseudoLabelDataset', dataset=<the target dataset>, label_dir='{out}')")
+        print(f'wrote {summary["images"]} label PNG(s) and summary.json to {labeller.out}; read them with '
+              f"dict(type='PseudoLabelDataset', dataset=<the target dataset>, label_dir='{labeller.out}')")
     return 0
 
 

@@ -31,9 +31,10 @@ def _as_tuple(domain: Union[str, Sequence[str]]) -> Tuple[str, ...]:
 class LoveDADomainDataset(LoveDADataset):
     """LoveDA by ``split`` and ``domain``, read from LoveDA's own layout without a conversion step.
 
-    Labels are mmseg's :class:`LoveDADataset` labels: with ``reduce_zero_label=True`` (the default here and
-    on ``LoadAnnotations``) mask value 0 (no-data) becomes the ignore index 255 and 1..7 become the classes
-    0..6 (background, building, road, water, barren, forest, agricultural). Every sample's data info holds
+    Labels are mmseg's :class:`LoveDADataset` labels: with the dataset's ``reduce_zero_label=True`` (mmseg's
+    LoveDA default, which a plain ``LoadAnnotations()`` follows) mask value 0 (no-data) becomes the ignore
+    index 255 and 1..7 become the classes 0..6 (background, building, road, water, barren, forest,
+    agricultural). Every sample's data info holds
     its ``domain`` (``'Urban'`` or ``'Rural'``), which :class:`PackDomainSegInputs` puts in the metainfo.
     The ``Test`` split has no masks: its samples carry images only.
 

@@ -32,13 +32,14 @@ def _describe(paths: Sequence[str]) -> str:
 
 
 @DATASETS.register_module()
-class PseudoLabelDataset:
-    """Wrap a (target) dataset and read its labels from ``label_dir`` instead of its own annotations.
+class PseudoLabelDataset(BaseDataset):
+    """The samples of a (target) dataset, with their labels read from ``label_dir`` instead.
 
     Image ``i`` of ``dataset`` gets the label ``label_dir / pseudo_label_name(img_path, img_dir)``,
     already in train ids (255 = ignored), so the wrapped dataset's ``label_map`` and
-    ``reduce_zero_label`` are switched off for it. At initialisation every label must exist and have
-    its image's size; otherwise a ``FileNotFoundError`` or ``ValueError`` names the files.
+    ``reduce_zero_label`` are switched off for it. When the data list is loaded every label must exist
+    and have its image's size; otherwise a ``FileNotFoundError`` or ``ValueError`` names the files.
+    An mmengine ``BaseDataset``, so it concatenates with ordinary datasets (several UDA sources).
 
     Args:
         dataset (dict | BaseDataset): The target dataset (its images; its own labels are not read).
@@ -46,7 +47,7 @@ class PseudoLabelDataset:
         pipeline (list, optional): Pipeline with a ``LoadAnnotations`` step; defaults to the wrapped
             dataset's pipeline, which must then load annotations.
         check_sizes (bool): Compare every label's size with its image's (PNG/JPEG headers only).
-        lazy_init (bool): Defer the file checks to :meth:`full_init`.
+        **kwargs: Passed to ``BaseDataset`` (``lazy_init``, ``indices``, ``serialize_data``, ...).
     """
 
     def __init__(self,
@@ -54,25 +55,19 @@ class PseudoLabelDataset:
                  label_dir: str,
                  pipeline: Optional[List[Union[dict, Callable]]] = None,
                  check_sizes: bool = True,
-                 lazy_init: bool = False) -> None:
+                 **kwargs) -> None:
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.label_dir = label_dir
         self.check_sizes = check_sizes
-        self.pipeline = Compose(pipeline) if pipeline is not None else self.dataset.pipeline
-        self._check_pipeline()
-        self._metainfo = copy.deepcopy(self.dataset.metainfo)
-        self._metainfo.update(label_map=None, reduce_zero_label=False)
-        self._label_paths: List[str] = []
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._check_pipeline(Compose(pipeline) if pipeline is not None else self.dataset.pipeline)
+        metainfo = copy.deepcopy(self.dataset.metainfo)
+        metainfo.update(label_map=None, reduce_zero_label=False)
+        super().__init__(metainfo=metainfo, pipeline=pipeline or [], **kwargs)
+        if pipeline is None:
+            self.pipeline = self.dataset.pipeline
 
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(self._metainfo)
-
-    def _check_pipeline(self) -> None:
-        loaders = [t for t in self.pipeline.transforms if isinstance(t, LoadAnnotations)]
+    def _check_pipeline(self, pipeline: Compose) -> None:
+        loaders = [t for t in pipeline.transforms if isinstance(t, LoadAnnotations)]
         if not loaders:
             raise ValueError(
                 'PseudoLabelDataset: the pipeline has no `LoadAnnotations` step, so the pseudo-labels '
@@ -82,48 +77,32 @@ class PseudoLabelDataset:
                 'PseudoLabelDataset: pseudo-labels are already train ids; use `LoadAnnotations()` '
                 'without `reduce_zero_label=True` in its pipeline.')
 
-    def full_init(self) -> None:
-        """Resolve every image's pseudo-label and check that it exists and has the image's size."""
-        if self._fully_initialized:
-            return
+    def load_data_list(self) -> List[dict]:
+        """The wrapped dataset's samples pointing at their pseudo-labels, all checked to exist and fit."""
         if not osp.isdir(self.label_dir):
             raise FileNotFoundError(f'PseudoLabelDataset: label_dir {self.label_dir!r} is not a folder '
                                     '(write it with tools/pseudo_label.py).')
         self.dataset.full_init()
         img_dir = getattr(self.dataset, 'data_prefix', {}).get('img_path')
-        paths, missing, wrong_size = [], [], []
+        data_list, missing, wrong_size = [], [], []
         for idx in range(len(self.dataset)):
-            img_path = self.dataset.get_data_info(idx)['img_path']
-            path = osp.join(self.label_dir, pseudo_label_name(img_path, img_dir))
-            paths.append(path)
+            info = self.dataset.get_data_info(idx)
+            info.pop('sample_idx', None)
+            path = osp.join(self.label_dir, pseudo_label_name(info['img_path'], img_dir))
+            info.update(seg_map_path=path, label_map=None, reduce_zero_label=False, seg_fields=[])
+            data_list.append(info)
             if not osp.isfile(path):
                 missing.append(path)
             elif self.check_sizes:
-                with Image.open(img_path) as img, Image.open(path) as label:
+                with Image.open(info['img_path']) as img, Image.open(path) as label:
                     if img.size != label.size:
                         wrong_size.append(f'{path} is {label.size[0]}x{label.size[1]} but '
-                                          f'{img_path} is {img.size[0]}x{img.size[1]}')
+                                          f'{info["img_path"]} is {img.size[0]}x{img.size[1]}')
         if missing:
             raise FileNotFoundError(
-                f'PseudoLabelDataset: {len(missing)} of {len(paths)} target images have no pseudo-label '
+                f'PseudoLabelDataset: {len(missing)} of {len(data_list)} target images have no pseudo-label '
                 f'in {self.label_dir!r}: {_describe(missing)}')
         if wrong_size:
             raise ValueError(f'PseudoLabelDataset: {len(wrong_size)} pseudo-labels have the wrong size: '
                              f'{_describe(wrong_size)}')
-        self._label_paths = paths
-        self._fully_initialized = True
-
-    def get_data_info(self, idx: int) -> dict:
-        """The wrapped dataset's sample ``idx`` with its label path pointing at the pseudo-label."""
-        self.full_init()
-        info = self.dataset.get_data_info(idx)
-        info.update(seg_map_path=self._label_paths[idx], label_map=None, reduce_zero_label=False)
-        info.setdefault('seg_fields', [])
-        return info
-
-    def __getitem__(self, idx: int) -> dict:
-        return self.pipeline(self.get_data_info(idx))
-
-    def __len__(self) -> int:
-        self.full_init()
-        return len(self._label_paths)
+        return data_list

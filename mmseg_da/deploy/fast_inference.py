@@ -26,8 +26,9 @@ PRECISIONS: Dict[str, torch.dtype] = {'fp32': torch.float32, 'fp16': torch.float
 def _tensor_forward(model: nn.Module, inputs: Tensor) -> Tensor:
     """The segmentor's ``forward(mode='tensor')``: logits before any resizing."""
     out = model(inputs, mode='tensor') if hasattr(model, 'extract_feat') else model(inputs)
-    if isinstance(out, (list, tuple)):  # e.g. PIDHead in training mode; eval returns one tensor
-        out = out[0]
+    if not isinstance(out, Tensor):  # e.g. PIDNet in training mode returns (P, I, D) logits
+        raise TypeError(f'{type(model).__name__} returned {type(out).__name__}, not one logits '
+                        'tensor: call it in eval mode')
     return out
 
 
@@ -43,7 +44,8 @@ def find_conv_bn_pairs(model: nn.Module, example_inputs: Tensor) -> List[Tuple[s
     Found from one traced forward pass (hooks), not from module order: a pair counts only if, at every
     call, the BatchNorm's input is the very tensor the convolution returned, unmodified (same object,
     same version counter). BatchNorms applied *before* a convolution (mmcv's ``order=('norm', 'act',
-    'conv')``, used by PIDNet's heads and PAPPM) are therefore never folded.
+    'conv')``, used by PIDNet's heads and PAPPM) are therefore never folded, nor are BatchNorms
+    without running statistics.
     """
     conv_of_output: Dict[int, Tuple[str, Tensor, int]] = {}
     bn_inputs: Dict[str, List[Optional[str]]] = {}
@@ -70,7 +72,7 @@ def find_conv_bn_pairs(model: nn.Module, example_inputs: Tensor) -> List[Tuple[s
     for name, module in model.named_modules():
         if type(module) is nn.Conv2d:
             handles.append(module.register_forward_hook(conv_hook(name)))
-        elif isinstance(module, _BatchNorm):
+        elif isinstance(module, _BatchNorm) and module.running_mean is not None:
             handles.append(module.register_forward_pre_hook(bn_hook(name)))
     try:
         with torch.no_grad():
@@ -164,8 +166,13 @@ def _align_corners(model: nn.Module) -> bool:
 
 def predict_labels(model: nn.Module, inputs: Tensor) -> Tensor:
     """The plain eager segmentor's labels at the input size (same post-processing as FastSegmentor)."""
+    was_training = model.training
+    try:
+        with torch.no_grad():
+            logits = _tensor_forward(model.eval(), inputs).float()
+    finally:
+        model.train(was_training)
     with torch.no_grad():
-        logits = _tensor_forward(model, inputs).float()
         logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
                                align_corners=_align_corners(model))
         return logits.argmax(dim=1)
@@ -190,8 +197,9 @@ def optimize_for_inference(model: nn.Module,
         fold_bn (bool): Fold BatchNorms into the preceding convolutions. Default: True.
         channels_last (bool): Use the channels_last memory format. Default: True.
         precision (str): 'fp32', 'fp16' or 'bf16'. Default: 'fp32'. fp16 is refused on CPU.
-        compile (bool | str): ``torch.compile`` the forward; a string names the mode
-            (e.g. 'max-autotune'). Default: False.
+        compile (bool | str): ``torch.compile`` the forward (inductor, with frozen weights) and
+            compile it now on ``example_inputs``; a string names the mode (e.g. 'max-autotune').
+            Takes from seconds to minutes; other input shapes recompile. Default: False.
         device (str | torch.device, optional): Where to run; default: where the model is.
         check (bool): Compare the optimised logits with the original ones on ``example_inputs``
             (float32 only) and raise if they differ beyond float rounding. Default: True.
@@ -212,9 +220,15 @@ def optimize_for_inference(model: nn.Module,
     if fold_bn:
         fold_batchnorm(fast, example_inputs)
     if check and precision == 'fp32':
-        with torch.no_grad():
-            reference = _tensor_forward(copy.deepcopy(source).to(device).eval(), example_inputs)
-            folded = _tensor_forward(fast, example_inputs)
+        source_device = next(source.parameters()).device
+        was_training = source.training
+        try:
+            with torch.no_grad():
+                reference = _tensor_forward(source.eval(), example_inputs.to(source_device))
+                folded = _tensor_forward(fast, example_inputs)
+        finally:
+            source.train(was_training)
+        reference = reference.to(folded.device)
         scale = reference.abs().max().clamp_min(1.0)
         if not torch.allclose(folded, reference, rtol=1e-3, atol=1e-3 * float(scale)):
             raise RuntimeError('optimize_for_inference: folding changed the logits (max abs diff '
@@ -231,7 +245,15 @@ def optimize_for_inference(model: nn.Module,
         compiled = torch.compile(lambda x: _tensor_forward(fast, x), mode=mode, dynamic=False)
     result = FastSegmentor(fast, dtype, channels_last, compiled, _align_corners(source))
     if compiled is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            result(example_inputs)  # compile now, not inside the first timed call
+        # Compile now, not inside the first timed call. Freezing lets inductor treat the weights as
+        # constants: it prepacks them for oneDNN and fuses ReLU/additions into the convolutions.
+        from torch._inductor import config as inductor_config
+        try:
+            with warnings.catch_warnings(), inductor_config.patch(freezing=True):
+                warnings.simplefilter('ignore')
+                result(example_inputs)
+        except Exception as err:  # inductor needs a working C++ compiler (CPU) or Triton (CUDA)
+            raise RuntimeError(f'optimize_for_inference: torch.compile failed ({type(err).__name__}: '
+                               f'{str(err).splitlines()[0] if str(err) else ""}); use compile=False'
+                               ) from err
     return result

@@ -71,6 +71,7 @@ class DomainIoUMetric(IoUMetric):
         areas = tuple(zip(*results))
         ret = self.total_area_to_metrics(sum(areas[0]), sum(areas[1]), sum(areas[2]), sum(areas[3]),
                                          self.metrics, self.nan_to_num, self.beta)
+        ret = {key: np.asarray(value, np.float64) for key, value in ret.items()}  # areas come as float32
         summary = OrderedDict()
         for key, value in ret.items():
             summary[key if key == 'aAcc' else 'm' + key] = float(np.round(np.nanmean(value) * 100, 2))

@@ -45,8 +45,9 @@ def segmentor_state_dict(state_dict: Dict[str, torch.Tensor], segmentor: nn.Modu
     state_keys = list(state_dict.keys())
     coverage = _prefix_matches(state_keys, model_keys)
     prefix = max(coverage, key=lambda p: coverage[p])  # first best: '' before 'segmentor.'
-    picked = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
-    picked = {k: v for k, v in picked.items() if k in set(model_keys)}
+    model_set = set(model_keys)
+    picked = {k[len(prefix):]: v for k, v in state_dict.items()
+              if k.startswith(prefix) and k[len(prefix):] in model_set}
     missing = [k for k in model_keys if k not in picked]
     if missing:
         raise ValueError(

@@ -302,7 +302,7 @@ def load_runs(paths: Iterable[PathLike], require_eval: bool = False, progress: b
     Args:
         paths: Work dirs, or folders that contain work dirs.
         require_eval: Also skip runs without a finished evaluation.
-        progress: Show mmengine's progress bar (on stderr).
+        progress: Show mmengine's progress bar (on stderr) when there are more than three.
 
     Raises:
         WorkDirError: If no usable work dir is left; the message names every skipped one and why.
@@ -311,7 +311,7 @@ def load_runs(paths: Iterable[PathLike], require_eval: bool = False, progress: b
     if not work_dirs:
         raise WorkDirError('no work dir given')
     runs, problems = [], []
-    bar = ProgressBar(len(work_dirs), file=sys.stderr) if progress and len(work_dirs) > 1 else None
+    bar = ProgressBar(len(work_dirs), file=sys.stderr) if progress and len(work_dirs) > 3 else None
     for work_dir in work_dirs:
         try:
             run = load_run(work_dir)

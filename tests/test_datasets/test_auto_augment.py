@@ -73,3 +73,16 @@ def test_bad_policies_are_clear_errors(policy, message):
 def test_float_images_are_refused():
     with pytest.raises(TypeError, match='uint8'):
         _build('imagenet')(dict(img=np.zeros((8, 8, 3), np.float32)))
+
+
+def test_every_operation_builds_and_runs_at_every_magnitude():
+    from mmseg_da.datasets.transforms.auto_augment import OPERATIONS
+    rng = np.random.default_rng(2)
+    img = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    label = rng.integers(0, 5, (24, 32), dtype=np.uint8)
+    for op, (maximum, _) in OPERATIONS.items():
+        for magnitude in ([None] if maximum is None else range(10)):
+            out = _build([((op, 1.0, magnitude), )])(
+                dict(img=img.copy(), gt_seg_map=label.copy(), seg_fields=['gt_seg_map']))
+            assert out['img'].shape == img.shape and out['img'].dtype == np.uint8, (op, magnitude)
+            assert set(np.unique(out['gt_seg_map'])) <= set(range(5)) | {255}, (op, magnitude)

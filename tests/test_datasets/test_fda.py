@@ -71,8 +71,10 @@ def test_fda_reads_a_list_file_and_resizes_targets(tmp_path, images):
     source, _, folder = images
     list_file = tmp_path / 'targets.txt'
     list_file.write_text('target/dusk_0.png target/labels_ignored.png\n')
-    fda = TRANSFORMS.build(dict(type='FDA', target_images=str(list_file), root=str(tmp_path), beta=0.05))
+    fda = TRANSFORMS.build(dict(type='FDA', target_images='targets.txt', data_root=str(tmp_path), beta=0.05))
     assert fda.target_paths == [str(folder / 'dusk_0.png')]
+    in_folder = TRANSFORMS.build(dict(type='FDA', target_images='target', data_root=str(tmp_path), pattern='dusk_*'))
+    assert in_folder.target_paths == [str(folder / 'dusk_0.png')]
     out = fda(dict(img=np.zeros((16, 24, 3), np.uint8)))['img']
     assert out.shape == (16, 24, 3)
 

@@ -88,3 +88,40 @@ def test_uda_source_may_list_gta5_and_its_cyclegan_copy(tmp_path):
     item = uda[4]
     assert 'cyclegta5' in item['source']['data_samples'].img_path
     assert 'gt_sem_seg' not in item['target']['data_samples']
+
+
+GTA_CONFIGS = ['pidnet_s_gta2citys_adv_multi_lsgan.py', 'pidnet_s_gta2citys_adv_multi_lsgan_autoaug.py',
+               'pidnet_s_gta_cyclegta2citys_adv_multi_lsgan.py', 'pidnet_s_gta2citys_fda.py',
+               'pidnet_s_gta2citys_mean_teacher.py', 'pidnet_s_gta2citys_minent.py',
+               'deeplabv2_r101_gta2citys_adv_multi_lsgan.py']
+
+
+@pytest.mark.parametrize('name', GTA_CONFIGS)
+def test_gta5_to_cityscapes_configs_load_their_data_and_build(tmp_path, name):
+    """Each GTA5 -> Cityscapes config: a training item (labels in train ids) and a val item from tiny PNGs."""
+    from mmengine.config import Config
+
+    from da_testing import REPO_ROOT
+    from mmseg.registry import MODELS
+    from mmseg_da.utils import deployable_segmentor
+    from mmseg_da.utils.config_overrides import set_data_root, set_image_size, train_from_scratch
+    _write_gta5(tmp_path, n=2, size=(64, 64))
+    for split in ('train', 'val'):  # Cityscapes layout under the same root
+        for folder, suffix, arr in (('leftImg8bit', 'leftImg8bit', np.full((64, 64, 3), 90, np.uint8)),
+                                    ('gtFine', 'gtFine_labelTrainIds', np.full((64, 64), 3, np.uint8))):
+            path = tmp_path / folder / split / 'city' / f'city_000000_000019_{suffix}.png'
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(arr).save(path)
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / name))
+    set_data_root(cfg, str(tmp_path))
+    set_image_size(cfg, 32, 32)
+    train_from_scratch(cfg)
+    train_set = DATASETS.build(cfg.train_dataloader.dataset)
+    item = train_set[0]
+    sample = (item['source'] if 'source' in item else item)['data_samples']
+    assert sample.gt_sem_seg.data.shape[-2:] == (32, 32)
+    assert set(sample.gt_sem_seg.data.unique().tolist()) <= set(range(19)) | {255}
+    assert DATASETS.build(cfg.val_dataloader.dataset)[0]['data_samples'].gt_sem_seg.data.max() == 3
+    segmentor = deployable_segmentor(MODELS.build(cfg.model))
+    heads = [segmentor.decode_head] + ([segmentor.auxiliary_head] if segmentor.with_auxiliary_head else [])
+    assert all(head.num_classes == 19 for head in heads)

@@ -10,7 +10,7 @@ from mmengine.dataset import pseudo_collate
 
 from mmseg_da.datasets import LoveDADomainDataset
 
-LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', reduce_zero_label=True),
+LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
         dict(type='CheckSegMap', num_classes=7), dict(type='PackDomainSegInputs')]
 
 # The pixel counts per mask value listed in ../shared/data/README.md.

@@ -73,6 +73,13 @@ def test_concat_with_a_labelled_source(tmp_path, target):
     assert len(concat) == 6
     assert int(concat[0]['data_samples'].gt_sem_seg.data.max()) == 7  # the source's own labels
     assert int(concat[3]['data_samples'].gt_sem_seg.data.max()) == 255  # pseudo-labels with ignored rows
+    # as one of several sources of a UDADataset (built first, then concatenated)
+    uda = DATASETS.build(dict(
+        type='UDADataset', source=[source, dict(type='PseudoLabelDataset', dataset=target,
+                                                label_dir=str(tmp_path / 'pl'), pipeline=PIPELINE)],
+        target=target))
+    assert len(uda) == 6
+    assert int(uda[5]['source']['data_samples'].gt_sem_seg.data.max()) == 255
 
 
 def test_missing_pseudo_labels_are_named(tmp_path, target):

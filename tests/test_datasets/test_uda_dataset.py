@@ -9,7 +9,7 @@ from mmseg.registry import DATASETS
 
 from mmseg_da.datasets import UDADataset
 
-SOURCE_PIPE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', reduce_zero_label=True),
+SOURCE_PIPE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
                dict(type='GenerateEdge', edge_width=2), dict(type='PackDomainSegInputs')]
 TARGET_PIPE = [dict(type='LoadImageFromFile'), dict(type='PackDomainSegInputs')]
 

@@ -101,7 +101,7 @@ def write_tiles(root: Path) -> None:
 def test_save_best_on_a_domain_metric_in_a_runner(tmp_path):
     root = tmp_path / 'loveDA'
     write_tiles(root)
-    pipe = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', reduce_zero_label=True),
+    pipe = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
             dict(type='PackDomainSegInputs')]
 
     def loader(split):

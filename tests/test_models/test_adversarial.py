@@ -292,3 +292,23 @@ def test_native_logit_resolution_is_judged_by_default():
     out = model.output_levels.forward(model.segmentor, model.seg_model, target['inputs'])
     assert model.disc_inputs(out, (SIZE, SIZE))['main'].shape == (2, NUM_CLASSES, 4, 4)
     model.train_step(data, optim_wrappers(model))
+
+
+def test_amp_sub_wrappers_run_the_adversarial_step(monkeypatch):
+    """``--amp`` makes each entry an AmpOptimWrapper; here on CPU (bfloat16 autocast, no loss scaling)."""
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.optim.optimizer import amp_optimizer_wrapper
+    monkeypatch.setattr(amp_optimizer_wrapper, 'is_cuda_available', lambda: True)  # it insists on a GPU
+    model = build(tiny_pidnet(), levels=('main', 'aux'))
+    amp = dict(type='AmpOptimWrapper', dtype='bfloat16', loss_scale='dynamic')
+    wrappers = build_optim_wrapper(model, dict(
+        constructor='UDAOptimWrapperConstructor',
+        segmentor=dict(amp, optimizer=dict(type='SGD', lr=0.01)),
+        discriminator=dict(amp, optimizer=dict(type='Adam', lr=1e-3))))
+    assert {type(w).__name__ for w in wrappers.values()} == {'AmpOptimWrapper'}
+    before = copy.deepcopy(model.state_dict())
+    log_vars = model.train_step(uda_batch(), wrappers)
+    assert all(torch.isfinite(torch.as_tensor(v)) for v in log_vars.values())
+    after = model.state_dict()
+    for name in ('segmentor.decode_head.conv_seg.weight', 'discriminator.discriminators.aux.classifier.weight'):
+        assert not torch.equal(before[name], after[name]), name

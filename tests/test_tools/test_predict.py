@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from _tiny_runs import tiny_runs
+from _tiny_runs import one_thread, tiny_runs
 from da_testing import REPO_ROOT
 from PIL import Image
 
@@ -16,6 +16,12 @@ LOVEDA_PALETTE = {(255, 255, 255), (255, 0, 0), (255, 255, 0), (0, 0, 255), (159
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory, tiny_loveda):
     return tiny_runs(tmp_path_factory, tiny_loveda)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    with one_thread():
+        yield
 
 
 @pytest.fixture(scope='module')
@@ -57,22 +63,23 @@ def test_one_palette_mask_per_input_from_an_adaptation_checkpoint(runs, tool, tm
     assert not list(out.glob('*_compare.png'))  # plain files carry no labels
 
 
-def test_dataset_split_writes_comparisons_and_plain_config_reads_adapted_weights(runs, tool, tmp_path):
+def test_dataset_split_writes_comparisons_and_a_plain_config_reads_adapted_weights(runs, tool, tmp_path):
     ckpt = checkpoint(runs['runs']['adapted'])
-    assert 'segmentor.backbone' in ''.join(torch.load(ckpt, map_location='cpu')['state_dict'])
-    out_plain, out_uda = tmp_path / 'plain', tmp_path / 'uda'
-    assert tool.main([str(runs['configs']['source_only']), ckpt, '--dataset-split', 'val', '--out',
-                      str(out_plain), '--device', 'cpu', '--overlay', '0']) == 0
-    assert tool.main([str(runs['configs']['adapted']), ckpt, '--dataset-split', 'val', '--limit', '3',
-                      '--out', str(out_uda), '--device', 'cpu']) == 0
-    names = sorted(p.name for p in out_plain.glob('*_mask.png'))
-    assert names == ['Rural_0_mask.png', 'Rural_1_mask.png', 'Urban_0_mask.png', 'Urban_1_mask.png']
-    assert len(list(out_plain.glob('*_compare.png'))) == 4 and not list(out_plain.glob('*_overlay.png'))
-    assert len(list(out_uda.glob('*_mask.png'))) == 3
-    with Image.open(out_plain / 'Urban_0_compare.png') as image:
-        assert image.width >= 3 * 32
-    for mask in out_uda.glob('*_mask.png'):  # the same weights through either config
-        assert np.array_equal(colours(mask)[0], colours(out_plain / mask.name)[0])
+    keys = torch.load(ckpt, map_location='cpu')['state_dict']
+    assert any(k.startswith('segmentor.backbone.') for k in keys)
+    assert any(k.startswith('discriminator') for k in keys)
+    out = tmp_path / 'out'
+    # the source-only config's plain segmentor, with the adaptation run's weights (strictly loaded)
+    assert tool.main([str(runs['configs']['source_only']), ckpt, '--dataset-split', 'val', '--limit', '3',
+                      '--out', str(out), '--device', 'cpu', '--overlay', '0']) == 0
+    names = sorted(p.name for p in out.glob('*_mask.png'))
+    assert names == ['Rural_0_mask.png', 'Urban_0_mask.png', 'Urban_1_mask.png']  # Urban first, then Rural
+    assert sorted(p.name for p in out.glob('*_compare.png')) == [n.replace('mask', 'compare') for n in names]
+    assert not list(out.glob('*_overlay.png'))
+    for name in names:
+        assert colours(out / name)[1] <= LOVEDA_PALETTE
+    with Image.open(out / 'Urban_0_compare.png') as image:
+        assert image.width > 3 * 256 and image.height > 256  # three enlarged panels, legend below
 
 
 def test_a_checkpoint_of_another_model_is_a_clear_error(runs, tool, tmp_path, capsys):

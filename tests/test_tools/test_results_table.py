@@ -7,14 +7,15 @@ from typing import List, Tuple
 
 import pytest
 from _tiny_runs import tiny_runs, val_lines
-from da_testing import REPO_ROOT, run_tool
+from da_testing import REPO_ROOT
 
 SEED_HEADERS = ['VERSION', 'DATA AUG', 'SRC DOMAIN', 'TGT DOMAIN', 'METHOD', 'BATCH SIZE', 'CRITERION',
                 'OPTIMIZER', 'SCHEDULER', 'NUM_EPOCHS', 'mIoU (%) Urban', 'mIoU (%) Rural', 'EVALUATION']
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('results_table', REPO_ROOT / 'tools/analysis/results_table.py')
+    path = REPO_ROOT / 'tools' / 'analysis' / 'results_table.py'
+    spec = importlib.util.spec_from_file_location('results_table', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -49,12 +50,11 @@ def md_tables(text: str) -> List[Tuple[str, List[str], List[List[str]]]]:
     return tables
 
 
-def test_one_row_per_run_with_the_seed_columns_and_the_logged_final_miou(runs, tmp_path):
+def test_one_row_per_run_with_the_seed_columns_and_the_logged_final_miou(runs, tool, tmp_path, capsys):
     out = tmp_path / 'results.md'
-    proc = run_tool('tools/analysis/results_table.py', str(runs['runs']['source_only']),
-                    str(runs['runs']['adapted']), '--out', str(out))
+    assert tool.main([str(runs['runs']['source_only']), str(runs['runs']['adapted']), '--out', str(out)]) == 0
     text = out.read_text()
-    assert proc.stdout.strip() == text.strip()
+    assert capsys.readouterr().out.strip() == text.strip()
     heading, headers, rows = md_tables(text)[0]
     assert headers == SEED_HEADERS
     assert heading == '## PIDNet (PIDHead)'  # one group: both runs are PIDNet-S
@@ -67,7 +67,7 @@ def test_one_row_per_run_with_the_seed_columns_and_the_logged_final_miou(runs, t
         for domain in ('Urban', 'Rural'):
             assert row[f'mIoU (%) {domain}'] == f"{final[f'{domain}/mIoU']:.2f}"
         assert row['SRC DOMAIN'] == 'Urban'
-        assert row['BATCH SIZE'] == '2'
+        assert row['BATCH SIZE'] == '4'
         assert row['NUM_EPOCHS'] == '2'
         assert row['OPTIMIZER'].startswith('SGD(lr=0.01)')
         assert 'PolyLR' in row['SCHEDULER']

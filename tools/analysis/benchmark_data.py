@@ -7,7 +7,8 @@ It builds ``train_dataloader.dataset`` (a UDADataset counts both of its images p
 DataLoader over ``--num`` items, cycling through the dataset when it is smaller. Where a dataset's
 ``data_root`` (or ``--data-root``) does not exist it falls back to the real data in ``../shared/data``:
 the three 1024x1024 LoveDA Rural tiles (split Train, domain Rural) for LoveDA datasets, CamVid for CamVid.
-The first batch (worker start-up) is left out of the rate and reported separately.
+The first batch (worker start-up) is left out of the rate and reported separately. Multiprocessing is
+set up as mmengine's Runner does (``env_cfg.mp_cfg``: fork, OpenCV threads off by default).
 """
 import argparse
 import os
@@ -19,6 +20,7 @@ from typing import Any, List
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
+from mmengine.utils.dl_utils import set_multi_processing
 from torch.utils.data import DataLoader, Dataset
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +79,7 @@ def images_per_item(item: Any) -> int:
 
 
 def measure(dataset: Any, num: int, batch_size: int, workers: int) -> tuple:
-    """(seconds to the first batch, images/s over the remaining batches)."""
+    """(seconds to the first batch, images/s over the remaining batches, CPU ms per image in this process)."""
     loader = DataLoader(Cycle(dataset, num), batch_size=batch_size, num_workers=workers, shuffle=False,
                         collate_fn=pseudo_collate, persistent_workers=False)
     start = time.perf_counter()
@@ -85,11 +87,12 @@ def measure(dataset: Any, num: int, batch_size: int, workers: int) -> tuple:
     first = next(it)
     t_first = time.perf_counter() - start
     per_item = 2 if 'source' in first else 1  # a UDA item holds a source and a target image
-    start, items = time.perf_counter(), 0
+    start, cpu_start, items = time.perf_counter(), time.process_time(), 0
     for batch in it:
         items += len(batch['source']['inputs'] if 'source' in batch else batch['inputs'])
-    elapsed = time.perf_counter() - start
-    return t_first, items * per_item / elapsed if items else float('nan')
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    images = items * per_item
+    return t_first, images / elapsed if items else float('nan'), 1000 * cpu / images if items else float('nan')
 
 
 def main() -> None:
@@ -104,6 +107,8 @@ def main() -> None:
 
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmseg'))
+    # as the Runner does (env_cfg.mp_cfg; mmengine's defaults: fork, OpenCV single-threaded)
+    set_multi_processing(**cfg.get('env_cfg', {}).get('mp_cfg', {}))
     from mmseg.registry import DATASETS  # after the config's custom_imports registered mmseg_da
 
     ds_cfg = cfg.train_dataloader.dataset.to_dict()
@@ -119,9 +124,13 @@ def main() -> None:
           f'({images_per_item(dataset[0])} image(s) each), batch size {batch_size}, {args.num} items, '
           f'presets {args.presets if args.presets is not None else "as in the config"}, '
           f'{os.cpu_count()} CPUs')
+    print(f'load average before: {os.getloadavg()[0]:.2f} (other processes share the CPUs: rates drop with it)')
     for workers in args.workers:
-        t_first, rate = measure(dataset, args.num + batch_size, batch_size, workers)
-        print(f'workers={workers}: {rate:7.1f} img/s   (first batch after {t_first:.2f} s)')
+        t_first, rate, cpu_ms = measure(dataset, args.num + batch_size, batch_size, workers)
+        line = f'workers={workers}: {rate:7.1f} img/s   (first batch after {t_first:.2f} s)'
+        if workers == 0:  # all the work is in this process: its CPU time is the pipeline's cost
+            line += f'; CPU {cpu_ms:.0f} ms/img = {1000 / cpu_ms:.1f} img/s per busy core'
+        print(line)
 
 
 if __name__ == '__main__':

@@ -125,7 +125,8 @@ def criterion_text(cfg) -> str:
     losses = []
     for head in as_list(seg.get('decode_head')):
         if isinstance(head, dict):
-            losses.extend(loss.get('type') for loss in as_list(head.get('loss_decode')) if isinstance(loss, dict))
+            losses.extend(loss.get('type') for loss in as_list(head.get('loss_decode'))
+                          if isinstance(loss, dict))
     return join_unique(losses)
 
 
@@ -158,7 +159,8 @@ def scheduler_text(cfg) -> str:
 
 def length_text(cfg) -> str:
     train_cfg = cfg.get('train_cfg') or {}
-    if train_cfg.get('type') == 'EpochBasedTrainLoop' or train_cfg.get('by_epoch') or 'max_epochs' in train_cfg:
+    by_epoch = train_cfg.get('type') == 'EpochBasedTrainLoop' or train_cfg.get('by_epoch')
+    if by_epoch or 'max_epochs' in train_cfg:
         return str(train_cfg.get('max_epochs', '-'))
     return f"{train_cfg['max_iters']} iters" if 'max_iters' in train_cfg else '-'
 
@@ -237,6 +239,26 @@ def model_row(run: RunLogs) -> Optional[List[str]]:
     ]
 
 
+def run_row(run: RunLogs, record: EvalRecord, how: str, domains: Sequence[str], overall: bool,
+            uda: bool) -> List[Any]:
+    """One table row: the run's settings from its config, then its mIoU per domain."""
+    sources, targets = train_datasets(run.config)
+    aug, target_aug = augmentation_text(sources), augmentation_text(targets)
+    if targets and target_aug != '-' and target_aug != aug:
+        aug = f'{aug} / tgt {target_aug}'
+    row = [run.version, aug, domain_text(sources),
+           (run.config.get('train_dataloader') or {}).get('batch_size', '-'),
+           criterion_text(run.config), optimizer_text(run.config), scheduler_text(run.config),
+           length_text(run.config)]
+    if uda:
+        method = segmentor_cfg(run.config.get('model') or {})[1]
+        row[3:3] = [domain_text(targets) if targets else '-', method or 'source only']
+    row += [pct(record.metrics.get(f'{d}/mIoU')) for d in domains]
+    row += [pct(record.metrics.get('mIoU'))] if overall else []
+    row.append(f'{how}, {record.when}')
+    return row
+
+
 def build_report(runs: Sequence[RunLogs], best: Optional[str] = None, per_class: bool = True) -> str:
     """The whole Markdown document for ``runs`` (each must have a finished evaluation)."""
     chosen: Dict[int, Tuple[EvalRecord, str]] = {}
@@ -257,7 +279,7 @@ def build_report(runs: Sequence[RunLogs], best: Optional[str] = None, per_class:
     runs = [runs[i] for i in sorted(chosen)]
     chosen = {new: chosen[old] for new, old in enumerate(sorted(chosen))}
 
-    domains: List[str] = list(OrderedDict.fromkeys(d for record, _ in chosen.values() for d in record.domains))
+    domains = list(OrderedDict.fromkeys(d for record, _ in chosen.values() for d in record.domains))
     overall = any(not record.domains for record, _ in chosen.values())
     uda = any(train_datasets(run.config)[1] for run in runs)
     headers = list(SEED_COLUMNS)
@@ -274,25 +296,7 @@ def build_report(runs: Sequence[RunLogs], best: Optional[str] = None, per_class:
            f'{len(runs)} run(s); mIoU from {mode} in each run\'s logs (%).', '']
     for group in sorted(groups, key=natural_key):
         indices = sorted(groups[group], key=lambda i: natural_key(runs[i].version))
-        rows = []
-        for i in indices:
-            run, (record, how) = runs[i], chosen[i]
-            sources, targets = train_datasets(run.config)
-            aug = augmentation_text(sources)
-            target_aug = augmentation_text(targets)
-            if targets and target_aug != '-' and target_aug != aug:
-                aug = f'{aug} / tgt {target_aug}'
-            row = [run.version, aug, domain_text(sources),
-                   (run.config.get('train_dataloader') or {}).get('batch_size', '-'),
-                   criterion_text(run.config), optimizer_text(run.config), scheduler_text(run.config),
-                   length_text(run.config)]
-            if uda:
-                method = segmentor_cfg(run.config.get('model') or {})[1]
-                row[3:3] = [domain_text(targets) if targets else '-', method or 'source only']
-            row += [pct(record.metrics.get(f'{d}/mIoU')) for d in domains]
-            row += [pct(record.metrics.get('mIoU'))] if overall else []
-            row.append(f'{how}, {record.when}')
-            rows.append(row)
+        rows = [run_row(runs[i], *chosen[i], domains, overall, uda) for i in indices]
         out += [f'## {group}', '', md_table(headers, rows), '']
         model_rows = [r for r in (model_row(runs[i]) for i in indices) if r]
         if model_rows:

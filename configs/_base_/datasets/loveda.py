@@ -11,7 +11,9 @@ num_classes = 7
 crop_size = (512, 512)  # (h, w): tiles are 1024x1024, resized (not cropped) to 512x512 as the seed did
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),  # no-data 0 -> 255, classes 1..7 -> 0..6
+    # the dataset's reduce_zero_label=True (mmseg's LoveDA default) maps no-data 0 -> 255 and 1..7 -> 0..6;
+    # LoadAnnotations follows it (mmseg deprecates repeating reduce_zero_label here)
+    dict(type='LoadAnnotations'),
     dict(type='CheckSegMap', num_classes=num_classes),
     dict(type='Resize', scale=crop_size, keep_ratio=False),  # bilinear image, nearest mask
     # index 4: experiment configs choose presets, e.g. presets=['HF', 'SSR'] (cfg-options:
@@ -33,7 +35,7 @@ target_pipeline = [
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='LoadAnnotations'),
     dict(type='CheckSegMap', num_classes=num_classes),
     dict(type='PackDomainSegInputs'),
 ]

@@ -1,8 +1,8 @@
-# DeepLabV2: dilated ResNet-101 (output stride 8) + the ASPP-v2 classifier (DLV2Head), 7 LoveDA classes.
-# mmseg's plain `ResNet` (7x7 stem, torchvision's layout) so that torchvision's ImageNet weights load as they
-# are; with 7 classes the model has exactly 43,016,284 parameters.
+# DeepLabV2: dilated ResNet-101 (output stride 8) + the ASPP-v2 classifier (DLV2Head), 7 classes.
+# mmseg's plain `ResNet` (7x7 stem, torchvision's layout), so torchvision's ImageNet weights load as
+# they are; with 7 classes the model has exactly 43,016,284 parameters.
 # From scratch (no ImageNet weights): --cfg-options model.backbone.init_cfg=None
-# Only `model` is defined here (no helper variables), so that this file combines with any dataset/schedule base.
+# Only `model` is defined here (no helper variables), so this file combines with any other base.
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=dict(
@@ -24,8 +24,8 @@ model = dict(
         style='pytorch',
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False,
-        # torchvision's ImageNet-1k ResNet-101 (IMAGENET1K_V1); its `fc.*` keys are ignored. A local path
-        # works too.
+        # torchvision's ImageNet-1k ResNet-101 (IMAGENET1K_V1); its `fc.*` keys are ignored.
+        # A local path works too.
         init_cfg=dict(type='Pretrained',
                       checkpoint='https://download.pytorch.org/models/resnet101-63fe2227.pth')),
     decode_head=dict(

@@ -1,7 +1,7 @@
-# Multi-level DeepLabV2 (AdaptSegNet): the same DLV2Head classifier also on layer3 (1024 channels), as mmseg's
-# `auxiliary_head`, its segmentation loss weighted 0.1. With `feats = extract_feat(inputs)`: main logits
-# `decode_head.forward(feats)`, auxiliary logits `auxiliary_head.forward(feats)`. 43,274,360 parameters
-# with 7 classes; evaluation and deployment use the main output only.
+# Multi-level DeepLabV2 (AdaptSegNet): the same DLV2Head classifier also on layer3 (1024 channels),
+# as mmseg's `auxiliary_head`, its segmentation loss weighted 0.1. With feats = extract_feat(inputs):
+# main logits `decode_head.forward(feats)`, auxiliary logits `auxiliary_head.forward(feats)`.
+# 43,274,360 parameters with 7 classes; evaluation and deployment use the main output only.
 _base_ = ['./deeplabv2_r101.py']
 
 model = dict(

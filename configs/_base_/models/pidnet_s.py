@@ -1,12 +1,12 @@
-# PIDNet-S: mmseg's PIDNet backbone + PIDHead, 7 LoveDA classes, plain cross-entropy (the seed's criterion).
-# OHEM cross-entropy instead: inherit `pidnet_s_ohem.py`.
+# PIDNet-S: mmseg's PIDNet backbone + PIDHead, 7 LoveDA classes, plain cross-entropy (the seed's
+# criterion); OHEM cross-entropy instead: inherit `pidnet_s_ohem.py`.
 # From scratch (no ImageNet weights): --cfg-options model.backbone.init_cfg=None
-# Training needs boundary maps: put `dict(type='GenerateEdge', edge_width=4)` before the packing transform of
-# the (source) train pipeline.
-# Outputs: eval/test -> I-branch logits (N, C, H/8, W/8); training, `decode_head.forward(extract_feat(x))` ->
-# (P-branch logits, I-branch logits, boundary logits); the P-branch is the auxiliary output for multi-level
-# adaptation.
-# Only `model` is defined here (no helper variables), so that this file combines with any dataset/schedule base.
+# Training needs boundary maps: `dict(type='GenerateEdge', edge_width=4)` before the packing transform
+# of the (source) train pipeline.
+# Outputs: eval/test -> I-branch logits (N, C, H/8, W/8). Training: `decode_head.forward(
+# extract_feat(x))` -> (P-branch logits, I-branch logits, boundary logits); the P branch is the
+# auxiliary output for multi-level adaptation.
+# Only `model` is defined here (no helper variables), so this file combines with any other base.
 model = dict(
     type='EncoderDecoder',
     data_preprocessor=dict(

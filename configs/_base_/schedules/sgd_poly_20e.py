@@ -1,7 +1,7 @@
-# The seed's schedule: SGD(lr 0.01, momentum 0.9, weight decay 5e-4), PolyLR(power 0.9) stepped every
-# iteration over 20 epochs, validation and a checkpoint after every epoch; plus mmseg's runtime settings.
-# mmseg's `_base_/default_runtime.py` is not inherited: its `default_scope` would clash with the dataset
-# bases' (mmengine refuses a key defined by two bases), so its other settings are repeated here.
+# The seed's schedule: SGD(lr 0.01, momentum 0.9, weight decay 5e-4), PolyLR(power 0.9) stepped
+# every iteration over 20 epochs, validation and a checkpoint after every epoch; plus mmseg's runtime
+# settings. mmseg's `_base_/default_runtime.py` is not inherited: its `default_scope` would clash with
+# the dataset bases' (mmengine refuses a key defined by two bases), so its other settings are here.
 max_epochs = 20
 optim_wrapper = dict(
     type='OptimWrapper',

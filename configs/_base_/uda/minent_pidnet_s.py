@@ -2,8 +2,6 @@
 # (PIDNet's I branch, at input size). See mmseg_da/models/segmentors/entropy_min.py.
 # From scratch: --cfg-options model.segmentor.backbone.init_cfg=None
 _base_ = ['../models/pidnet_s.py']
-custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
-default_scope = 'mmseg'
 
 model = dict(
     _delete_=True,

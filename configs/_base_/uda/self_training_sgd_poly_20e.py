@@ -3,8 +3,6 @@
 # Under torchrun each submodule with trainable parameters is its own DDP module
 # (MMSeparateDistributedDataParallel; plain DDP would not call the model's train_step).
 _base_ = ['../schedules/sgd_poly_20e.py']
-custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
-default_scope = 'mmseg'
 
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
 # Stops before the first iteration if the training set is not a UDADataset.

@@ -125,7 +125,8 @@ def build_operation(name: str, value: float, img_fill: int, seg_fill: int) -> A.
     if name == 'Sharpness':
         return A.Sharpen(alpha=(value, value), lightness=(1.0, 1.0), p=1.0)
     if name == 'Posterize':
-        return A.Posterize(num_bits=8 - int(round(value)), p=1.0)
+        bits = 8 - int(round(value))
+        return A.NoOp(p=1.0) if bits >= 8 else A.Posterize(num_bits=bits, p=1.0)  # 8 bits: unchanged
     if name == 'Solarize':
         return A.Solarize(threshold_range=(1 - value, 1 - value), p=1.0)
     if name == 'AutoContrast':

@@ -42,28 +42,29 @@ def fda_source_to_target(source: np.ndarray, target: np.ndarray, beta: float) ->
 
 def list_target_images(target_images: Union[str, Sequence[str]],
                        pattern: str = '*',
-                       root: Optional[str] = None) -> List[str]:
+                       data_root: Optional[str] = None) -> List[str]:
     """Target image paths from a folder (recursive, filtered by ``pattern``), a list file or a list.
 
-    A list file (``.txt``) holds one image per line (its first whitespace-separated field, so a
-    ``image label`` list works); relative entries are joined to ``root``.
+    A list file holds one image per line (its first whitespace-separated field, so an ``image label``
+    list works). Relative paths (the folder or list file itself, and the entries) are joined to
+    ``data_root`` when it is given.
     """
-    if isinstance(target_images, str):
-        if osp.isdir(target_images):
-            paths = []
-            for folder, _, files in os.walk(target_images):
-                paths += [osp.join(folder, f) for f in files
-                          if f.lower().endswith(IMG_EXTENSIONS) and fnmatch.fnmatch(f, pattern)]
-        elif osp.isfile(target_images):
-            with open(target_images, encoding='utf-8') as f:
-                paths = [line.split()[0] for line in f if line.strip()]
-        else:
-            raise FileNotFoundError(f'FDA: target_images {target_images!r} is neither a folder nor '
-                                    'a list file.')
+    def under_root(path: str) -> str:
+        return path if data_root is None or osp.isabs(path) else osp.join(data_root, path)
+
+    if not isinstance(target_images, str):
+        return sorted(under_root(p) for p in target_images)
+    target_images = under_root(target_images)
+    if osp.isdir(target_images):
+        paths = []
+        for folder, _, files in os.walk(target_images):
+            paths += [osp.join(folder, f) for f in files
+                      if f.lower().endswith(IMG_EXTENSIONS) and fnmatch.fnmatch(f, pattern)]
+    elif osp.isfile(target_images):
+        with open(target_images, encoding='utf-8') as f:
+            paths = [under_root(line.split()[0]) for line in f if line.strip()]
     else:
-        paths = list(target_images)
-    if root is not None:
-        paths = [p if osp.isabs(p) else osp.join(root, p) for p in paths]
+        raise FileNotFoundError(f'FDA: target_images {target_images!r} is neither a folder nor a list file.')
     return sorted(paths)
 
 
@@ -82,7 +83,8 @@ class FDA(BaseTransform):
         beta (float): Size of the swapped window relative to the shorter side (paper: 0.01).
         pattern (str): ``fnmatch`` pattern on file names when ``target_images`` is a folder
             (e.g. ``'0001TP_*.png'``).
-        root (str, optional): Prefix of relative paths in a list.
+        data_root (str, optional): Prefix of relative paths (``target_images`` and list entries),
+            e.g. the target dataset's ``data_root``.
         prob (float): Probability of applying the transfer to an image.
         clip (bool): Clip the result to ``[0, 255]``; uint8 images are always clipped and rounded.
     """
@@ -91,7 +93,7 @@ class FDA(BaseTransform):
                  target_images: Union[str, Sequence[str]],
                  beta: float = 0.01,
                  pattern: str = '*',
-                 root: Optional[str] = None,
+                 data_root: Optional[str] = None,
                  prob: float = 1.0,
                  clip: bool = True) -> None:
         if not 0 <= beta < 0.5:
@@ -101,9 +103,10 @@ class FDA(BaseTransform):
         self.beta = beta
         self.prob = prob
         self.clip = clip
-        self.target_paths = list_target_images(target_images, pattern, root)
+        self.target_paths = list_target_images(target_images, pattern, data_root)
         if not self.target_paths:
-            where = target_images if isinstance(target_images, str) else 'the given list'
+            where = (osp.join(data_root or '', target_images) if isinstance(target_images, str)
+                     else 'the given list')
             raise ValueError(f'FDA: no target images in {where!r} (pattern {pattern!r}); the style '
                              'transfer needs at least one.')
 

@@ -35,14 +35,14 @@ class DLV2Head(BaseDecodeHead):
                  num_classes: int,
                  dilations: Sequence[int] = (6, 12, 18, 24),
                  **kwargs) -> None:
+        if kwargs.get('input_transform') is not None:
+            raise ValueError('DLV2Head takes a single input (input_transform=None), '
+                             f'got input_transform={kwargs["input_transform"]!r}')
         if not isinstance(in_channels, int):
             raise TypeError(f'DLV2Head classifies one feature map: in_channels must be an int, '
                             f'got {in_channels!r}')
         if not dilations:
             raise ValueError('DLV2Head needs at least one dilation, got dilations=()')
-        if kwargs.get('input_transform') is not None:
-            raise ValueError('DLV2Head takes a single input (input_transform=None), '
-                             f'got input_transform={kwargs["input_transform"]!r}')
         kwargs.setdefault('channels', in_channels)
         kwargs.setdefault('dropout_ratio', 0.0)
         super().__init__(in_channels, num_classes=num_classes, **kwargs)

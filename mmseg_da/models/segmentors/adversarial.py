@@ -73,6 +73,7 @@ class AdversarialSegmentor(UDASegmentor):
         train_cfg (dict, optional): Kept as ``self.train_cfg``.
         data_preprocessor (dict, optional): Unused (each branch uses the segmentor's own).
         init_cfg (dict, optional): Initialisation config.
+        pretrained (None): Must be None (see :class:`UDASegmentor`).
     """
 
     def __init__(self,
@@ -84,8 +85,9 @@ class AdversarialSegmentor(UDASegmentor):
                  disc_input_scale: Union[float, str] = 1.0,
                  train_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg)
+                 init_cfg: OptMultiConfig = None,
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg, pretrained)
         self.output_levels = OutputLevels(self.seg_model)
         self.levels = self.output_levels.check(levels, 'levels')
         weights = dict(DEFAULT_ADV_WEIGHTS if adv_weights is None else adv_weights)
@@ -93,8 +95,9 @@ class AdversarialSegmentor(UDASegmentor):
         if missing:
             raise ValueError(f'adv_weights={weights!r} has no weight for the levels {missing}')
         self.adv_weights = {lv: float(weights[lv]) for lv in self.levels}
-        if not (disc_input_scale == 'input' or
-                (isinstance(disc_input_scale, (int, float)) and disc_input_scale > 0)):
+        if not (disc_input_scale == 'input' or (isinstance(disc_input_scale, (int, float))
+                                                and not isinstance(disc_input_scale, bool)
+                                                and disc_input_scale > 0)):
             raise ValueError(f"disc_input_scale must be a positive number or 'input', "
                              f'got {disc_input_scale!r}')
         self.disc_input_scale = disc_input_scale

@@ -1,5 +1,5 @@
 """Entropy minimisation on target outputs (ADVENT's MinEnt, Vu et al., CVPR 2019)."""
-from typing import Dict, Union
+from typing import Dict, Optional, Union
 
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
@@ -25,8 +25,9 @@ class EntropyMinSegmentor(UDASegmentor):
                  segmentor: ConfigType,
                  train_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg)
+                 init_cfg: OptMultiConfig = None,
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg, pretrained)
         self.lambda_ent = float(self.train_cfg.get('lambda_ent', 0.001))
         if self.lambda_ent < 0:
             raise ValueError(f'EntropyMinSegmentor: train_cfg.lambda_ent must be >= 0, got {self.lambda_ent}')

@@ -1,8 +1,9 @@
 """Online self-training with a mean teacher and ClassMix (DACS, Tranheden et al., WACV 2021)."""
 import copy
-from typing import Dict, Union
+from typing import Dict, Optional, Union
 
 import torch
+from mmengine.model import BaseModule
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
@@ -49,8 +50,9 @@ class MeanTeacherSegmentor(UDASegmentor):
                  segmentor: ConfigType,
                  train_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg)
+                 init_cfg: OptMultiConfig = None,
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg, pretrained)
         cfg = self.train_cfg
         self.alpha = float(cfg.get('alpha', 0.99))
         self.pseudo_threshold = float(cfg.get('pseudo_threshold', 0.968))
@@ -69,6 +71,10 @@ class MeanTeacherSegmentor(UDASegmentor):
         self.teacher = copy.deepcopy(self.segmentor)
         self.teacher.requires_grad_(False)
         self.teacher.eval()
+        # The teacher copies the (initialised) student before its first use; skip initialising it twice.
+        for module in self.teacher.modules():
+            if isinstance(module, BaseModule):
+                module.is_init = True
         # Number of EMA updates so far; a buffer so that it is checkpointed and resumed.
         self.register_buffer('ema_iter', torch.zeros((), dtype=torch.long))
 

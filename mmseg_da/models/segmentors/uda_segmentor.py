@@ -27,13 +27,19 @@ class UDASegmentor(BaseModel):
         data_preprocessor (dict, optional): Unused by the branches (each goes through the segmentor's
             own preprocessor); accepted so that configs inheriting mmseg bases stay valid.
         init_cfg (dict, optional): Initialisation config.
+        pretrained (None): Accepted (and must be None) because mmseg's ``init_model`` sets
+            ``model.pretrained = None`` on any config; pretrained weights go in the segmentor's config.
     """
 
     def __init__(self,
                  segmentor: ConfigType,
                  train_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
+                 init_cfg: OptMultiConfig = None,
+                 pretrained: Optional[str] = None) -> None:
+        if pretrained is not None:
+            raise ValueError(f'{type(self).__name__}: put pretrained weights in the segmentor config '
+                             f'(segmentor.backbone.init_cfg), got pretrained={pretrained!r}')
         super().__init__(data_preprocessor=None, init_cfg=init_cfg)
         self.segmentor = MODELS.build(segmentor)
         self.train_cfg = dict(train_cfg or {})
