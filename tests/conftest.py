@@ -2,8 +2,13 @@
 from pathlib import Path
 
 import pytest
+import torch
 
 from da_testing import REPO_ROOT, run_tool, shared_data_root, small_config  # noqa: F401  (re-exported)
+
+# One thread: the machines here have 2 cores, and tools run as subprocesses alongside the test process;
+# oversubscribed threads made model tests an order of magnitude slower.
+torch.set_num_threads(1)
 
 
 @pytest.fixture(scope='session')

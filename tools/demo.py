@@ -1,6 +1,6 @@
 """The end-to-end demo: synthetic two-domain LoveDA -> train PIDNet-S on Urban -> test on Urban and Rural.
 
-    python tools/demo.py [--iters 300] [--size 128] [--work-dir work_dirs/demo]
+    python tools/demo.py [--iters 160] [--size 96] [--work-dir work_dirs/demo]
 
 It uses the project's real config (``configs/pidnet_s_urban.py``), overridden only in image size,
 iterations and data root (and, having no ImageNet weights offline, trained from scratch), and runs the
@@ -48,8 +48,8 @@ def main() -> None:
     parser.add_argument('--config', default='configs/pidnet_s_urban.py')
     parser.add_argument('--data-root', default='data/synthetic_loveda')
     parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--size', type=int, default=128)
-    parser.add_argument('--iters', type=int, default=300)
+    parser.add_argument('--size', type=int, default=96)
+    parser.add_argument('--iters', type=int, default=160)
     args = parser.parse_args()
 
     os.chdir(REPO)

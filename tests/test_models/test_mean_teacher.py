@@ -199,7 +199,9 @@ def test_runner_trains_and_test_py_evaluates_the_checkpoint(tmp_path, monkeypatc
 
     from mmseg_da.utils.cli import load_config
     data = write_gta5_and_cityscapes(tmp_path / 'data')
-    cfg = small_config('configs/pidnet_s_gta2citys_mean_teacher.py', tmp_path / 'cfg', data, length=1)
+    # one checkpoint (no best-checkpoint copy): mmengine formats the whole config into every checkpoint
+    cfg = small_config('configs/pidnet_s_gta2citys_mean_teacher.py', tmp_path / 'cfg', data, length=1,
+                       **{'default_hooks.checkpoint.save_best': None})
     # tools/train.py and tools/test.py run in this process (a second interpreter costs more than the run);
     # visualizers are process-wide singletons by name, so each run names its own
     run_cfg = load_config(str(cfg), None, str(tmp_path / 'run'))

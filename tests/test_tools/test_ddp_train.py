@@ -4,6 +4,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import torch
 from da_testing import REPO_ROOT, small_config
 
@@ -14,6 +15,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # the default run keeps the 2-process gloo test of the adversarial segmentor
 def test_torchrun_two_processes_on_cpu(tmp_path, tiny_loveda):
     cfg = small_config('configs/pidnet_s_urban.py', tmp_path / 'cfg', tiny_loveda, length=1)
     work = tmp_path / 'run'

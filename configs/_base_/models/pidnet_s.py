@@ -40,6 +40,7 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         act_cfg=dict(type='ReLU', inplace=True),
         align_corners=True,
+        dropout_ratio=0.0,  # the official PIDNet has no dropout before its classifiers (mmseg: 0.1)
         # PIDNet's four terms, in PIDHead's order: P-branch semantics, I-branch semantics, boundary,
         # boundary-aware semantics. PIDHead calls the 2nd and 4th without `ignore_index`, hence
         # PlainCrossEntropyLoss (ignores 255 by itself) rather than mmseg's CrossEntropyLoss.
