@@ -10,14 +10,9 @@ _base_ = [
 custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
 default_scope = 'mmseg'
 
-crop_size = (512, 512)
-# the base pipeline without GenerateEdge (boundary maps are for PIDNet only)
+# the base train pipeline without GenerateEdge (boundary maps are for PIDNet only)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='CheckSegMap', num_classes=7),
-    dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='AlbuAugment', presets=[]),
-    dict(type='PackDomainSegInputs'),
+    t for t in _base_.train_pipeline  # noqa: F821 (mmengine exposes the merged bases as `_base_`)
+    if t['type'] != 'GenerateEdge'
 ]
 train_dataloader = dict(batch_size=6, dataset=dict(pipeline=train_pipeline))

@@ -11,14 +11,9 @@ _base_ = [
 custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
 default_scope = 'mmseg'
 
-crop_size = (512, 512)
+# the base train pipeline with its AlbuAugment step set to this experiment's presets
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
-    dict(type='CheckSegMap', num_classes=7),
-    dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='AlbuAugment', presets=['HF', 'SSR']),
-    dict(type='GenerateEdge', edge_width=4),  # boundary maps for PIDNet's D head
-    dict(type='PackDomainSegInputs'),
+    dict(t, presets=['HF', 'SSR']) if t['type'] == 'AlbuAugment' else t
+    for t in _base_.train_pipeline  # noqa: F821 (mmengine exposes the merged bases as `_base_`)
 ]
 train_dataloader = dict(batch_size=6, dataset=dict(pipeline=train_pipeline))

@@ -1,5 +1,5 @@
 """The one model class that knows about two domains at training time."""
-from typing import Dict, List, Optional, Union
+from typing import Dict, Optional, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -112,11 +112,3 @@ class UDASegmentor(BaseModel):
     def prefix_losses(losses: Dict[str, Tensor], prefix: str) -> Dict[str, Tensor]:
         """Rename ``loss_x`` to ``{prefix}.loss_x`` (and other logged values alike)."""
         return {f'{prefix}.{k}': v for k, v in losses.items()}
-
-    @staticmethod
-    def strip_ground_truth(data_samples: List) -> None:
-        """Remove any label from target data samples, in place."""
-        for sample in data_samples:
-            for key in ('gt_sem_seg', 'gt_edge_map', 'gt_depth_map'):
-                if key in sample:
-                    delattr(sample, key)
