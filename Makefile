@@ -4,24 +4,48 @@ VENV ?= .venv
 VPY := $(VENV)/bin/python
 # A CUDA user keeps their own torch build: make install TORCH_SPEC='torch>=2.1' (see README).
 TORCH_SPEC ?= torch==2.13.0
-STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | sha1sum | cut -c1-12)
+# mmcv 2.1.0: `auto` = full (compiled ops) where torch sees CUDA, else mmcv-lite (no compile, see
+# mmseg_da/mmcv_lite.py); `full` or `lite` forces it. Full mmcv already installed is always kept.
+MMCV ?= auto
+STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | sha1sum | cut -c1-12)-$(MMCV)
 PYTEST_ARGS ?=
+# "Is the real compiled mmcv._ext installed?" (find_spec of a top-level package imports nothing).
+HAS_MMCV_EXT := import glob, importlib.util as u, os, sys; s = u.find_spec('mmcv'); \
+  sys.exit(not (s and glob.glob(os.path.join(os.path.dirname(s.origin), '_ext*'))))
 
-.PHONY: install test test-all demo clean-venv
+.PHONY: install lint test test-all demo clean-venv
 
 install: $(STAMP)
 
 $(STAMP): setup.py Makefile
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q --upgrade pip 'setuptools>=77,<81' wheel ninja psutil 'numpy<2'
+	$(VPY) -m pip install -q --upgrade pip 'setuptools>=77,<81' wheel 'numpy<2'
 	$(VPY) -m pip install -q '$(TORCH_SPEC)'
-	$(VPY) -c 'import mmcv.ops' 2>/dev/null || \
-	  MMCV_WITH_OPS=1 $(VPY) -m pip install --no-build-isolation mmcv==2.1.0 'numpy<2' 'opencv-python<4.12'
-	MMSEG_DA_TORCH='$(TORCH_SPEC)' $(VPY) -m pip install -q --no-build-isolation -e '.[tests]'
+	@mode='$(MMCV)'; \
+	if [ "$$mode" = auto ]; then \
+	  if $(VPY) -c 'import sys, torch; sys.exit(not torch.cuda.is_available())'; then mode=full; else mode=lite; fi; \
+	fi; \
+	if $(VPY) -c "$(HAS_MMCV_EXT)"; then \
+	  echo "mmcv: full mmcv (compiled ops) already installed, kept"; mode=full; \
+	elif [ "$$mode" = full ]; then \
+	  echo "mmcv: building full mmcv 2.1.0 with its compiled ops (tens of minutes on 2 cores)"; \
+	  $(VPY) -m pip uninstall -y -q mmcv-lite; \
+	  $(VPY) -m pip install -q ninja psutil && \
+	  MMCV_WITH_OPS=1 $(VPY) -m pip install --no-build-isolation mmcv==2.1.0 'numpy<2' 'opencv-python<4.12' || exit 1; \
+	else \
+	  echo "mmcv: mmcv-lite 2.1.0 (no compiled ops; MMCV=full for them)"; \
+	  $(VPY) -m pip install -q mmcv-lite==2.1.0 'numpy<2' 'opencv-python<4.12' || exit 1; \
+	fi; \
+	MMSEG_DA_MMCV=$$mode MMSEG_DA_TORCH='$(TORCH_SPEC)' $(VPY) -m pip install -q --no-build-isolation -e '.[tests]'
+	$(VPY) mmseg_da/mmcv_lite.py --install-pth
+	$(VPY) -c 'import mmseg.models, mmseg_da'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-test: install
+lint: install
+	$(VPY) -m ruff check mmseg_da tools tests configs
+
+test: install lint
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
 test-all: install

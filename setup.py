@@ -7,6 +7,24 @@ from setuptools import find_packages, setup
 # so that pip leaves the installed build alone (see README, "Installing on a CUDA machine").
 TORCH_REQUIREMENT = os.environ.get('MMSEG_DA_TORCH', 'torch==2.13.0')
 
+
+def mmcv_requirement() -> str:
+    """mmcv 2.1.0 as the environment has it: full (compiled ops) if installed, else mmcv-lite.
+
+    Both distributions provide the ``mmcv`` package, so asking for the other one would overwrite it.
+    ``MMSEG_DA_MMCV=full|lite`` forces the choice (``make install MMCV=...`` sets it).
+    """
+    choice = os.environ.get('MMSEG_DA_MMCV', 'auto')
+    if choice == 'auto':
+        from importlib import metadata
+        try:
+            metadata.version('mmcv')
+            choice = 'full'
+        except metadata.PackageNotFoundError:
+            choice = 'lite'
+    return 'mmcv==2.1.0' if choice == 'full' else 'mmcv-lite==2.1.0'
+
+
 setup(
     name='mmseg_da',
     version='0.1.0',
@@ -18,10 +36,11 @@ setup(
     install_requires=[
         TORCH_REQUIREMENT,
         'mmengine==0.10.7',
-        'mmcv==2.1.0',
+        mmcv_requirement(),
         'mmsegmentation==1.2.2',
         'albumentations>=2.0,<2.1',
         'fvcore',
+        'scipy',  # the comparison tool's Welch intervals
         'numpy<2',
         'opencv-python-headless<4.12',
         'matplotlib',
@@ -29,5 +48,5 @@ setup(
         'ftfy',
         'regex',
     ],
-    extras_require={'tests': ['pytest', 'pytest-timeout']},
+    extras_require={'tests': ['pytest', 'pytest-timeout', 'ruff==0.17.*']},
 )

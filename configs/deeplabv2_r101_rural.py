@@ -7,12 +7,10 @@ _base_ = [
     './_base_/datasets/loveda_rural.py',
     './_base_/schedules/sgd_poly_20e.py',
 ]
-custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
-default_scope = 'mmseg'
 
 # the base train pipeline without GenerateEdge (boundary maps are for PIDNet only)
 train_pipeline = [
     t for t in _base_.train_pipeline  # noqa: F821 (mmengine exposes the merged bases as `_base_`)
     if t['type'] != 'GenerateEdge'
 ]
-train_dataloader = dict(batch_size=6, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -1,6 +1,10 @@
-# GTA5 -> Cityscapes (19 classes, 640x360 crops): multi-level AdaptSegNet around PIDNet-S (discriminators on
+# GTA5 -> Cityscapes (19 classes, 640x384 crops): multi-level AdaptSegNet around PIDNet-S (discriminators on
 # the I branch, weight 0.001, and the P branch, 0.0002) with the LSGAN objective, as the seed's GTA5 runs.
 # python tools/train.py configs/pidnet_s_gta2citys_adv_multi_lsgan.py
+# LSGAN weights, the same in every *_lsgan config: AdaptSegNet's multi-level recipe, lambda_adv 0.001 on the main
+# output and 0.0002 on the auxiliary one (lambda_adv_target2/target1, the defaults of its
+# train_gta2cityscapes_multi.py, which its `--gan LS` option keeps; DAFormer's AdvSeg LS baseline uses them too).
+# AdaptSegNet's README gives main 0.01 only for its single-level LS-GAN run (no auxiliary level).
 _base_ = [
     './_base_/datasets/gta5_to_cityscapes.py',
     './_base_/uda/adv_pidnet_s.py',
@@ -9,5 +13,6 @@ _base_ = [
 model = dict(
     segmentor=dict(decode_head=dict(num_classes=19)),
     gan_loss=dict(gan_type='lsgan'),
+    adv_weights=dict(main=0.001, aux=0.0002),
     levels=('main', 'aux'))
 default_hooks = dict(checkpoint=dict(save_best='mIoU', rule='greater'))

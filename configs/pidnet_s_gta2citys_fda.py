@@ -1,4 +1,4 @@
-# GTA5 -> Cityscapes (19 classes, 640x360 crops): FDA (Yang & Soatto, CVPR 2020, beta 0.01) on the GTA5
+# GTA5 -> Cityscapes (19 classes, 640x384 crops): FDA (Yang & Soatto, CVPR 2020, beta 0.01) on the GTA5
 # images, styled by random Cityscapes train images, then ordinary supervised training of PIDNet-S (the
 # style transfer needs no target branch and no GAN).
 # python tools/train.py configs/pidnet_s_gta2citys_fda.py

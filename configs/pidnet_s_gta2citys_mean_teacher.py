@@ -1,4 +1,4 @@
-# GTA5 -> Cityscapes (19 classes, 640x360 crops): online self-training (DACS: EMA teacher 0.99, pseudo-labels
+# GTA5 -> Cityscapes (19 classes, 640x384 crops): online self-training (DACS: EMA teacher 0.99, pseudo-labels
 # weighted by the fraction of confident pixels, ClassMix) around PIDNet-S, the real-time default.
 # python tools/train.py configs/pidnet_s_gta2citys_mean_teacher.py
 _base_ = [

@@ -1,4 +1,4 @@
-# GTA5 -> Cityscapes (19 classes, 640x360 crops): ADVENT's MinEnt (lambda_ent 0.001) around PIDNet-S.
+# GTA5 -> Cityscapes (19 classes, 640x384 crops): ADVENT's MinEnt (lambda_ent 0.001) around PIDNet-S.
 # python tools/train.py configs/pidnet_s_gta2citys_minent.py
 _base_ = [
     './_base_/datasets/gta5_to_cityscapes.py',

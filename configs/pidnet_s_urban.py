@@ -7,7 +7,4 @@ _base_ = [
     './_base_/datasets/loveda_urban.py',
     './_base_/schedules/sgd_poly_20e.py',
 ]
-custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
-default_scope = 'mmseg'
 
-train_dataloader = dict(batch_size=6)

@@ -8,12 +8,10 @@ _base_ = [
     './_base_/datasets/loveda_urban.py',
     './_base_/schedules/sgd_poly_30e.py',
 ]
-custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
-default_scope = 'mmseg'
 
 # the base train pipeline with its AlbuAugment step set to this experiment's presets
 train_pipeline = [
     dict(t, presets=['HF', 'SSR', 'BC']) if t['type'] == 'AlbuAugment' else t
     for t in _base_.train_pipeline  # noqa: F821 (mmengine exposes the merged bases as `_base_`)
 ]
-train_dataloader = dict(batch_size=6, dataset=dict(pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

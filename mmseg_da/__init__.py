@@ -4,7 +4,11 @@ Importing the package registers its datasets, transforms, models, metrics and op
 into mmseg's registries (configs load it with ``custom_imports=dict(imports=['mmseg_da'])``), and lets
 torch's safe loader read mmengine's own checkpoints.
 """
-from .utils import allow_mmengine_checkpoints
+from . import mmcv_lite
+
+mmcv_lite.install()  # before anything imports mmseg (no-op when full mmcv is installed)
+
+from .utils import allow_mmengine_checkpoints  # noqa: E402
 
 allow_mmengine_checkpoints()
 

@@ -3,7 +3,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from da_testing import REPO_ROOT, run_tool, shared_data_root, small_config  # noqa: F401  (re-exported)
 
 # One thread: the machines here have 2 cores, and tools run as subprocesses alongside the test process;

@@ -1,5 +1,9 @@
 """Evaluate a checkpoint on the config's test set, per domain (mmseg's command line).
 
+The checkpoint is loaded strictly into the config's deployable segmentor (see
+:func:`mmseg_da.apis.init_segmentor`): a plain, exported or adaptation checkpoint for a plain or
+adaptation config; any missing, unexpected or differently shaped tensor stops the tool before testing.
+
 Example:
     python tools/test.py configs/pidnet_s_urban.py work_dirs/pidnet_s_urban/iter_100.pth
 """
@@ -10,6 +14,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine checkpoints)
+from mmseg_da.apis import load_segmentor_checkpoint
+from mmseg_da.utils import deployable_segmentor
 from mmseg_da.utils.cli import clear_errors, load_config, require_file, set_launcher
 
 
@@ -23,11 +29,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show-dir', help='directory where painted images are saved '
                         '(under work_dir/timestamp/)')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument('--data-root', help='folder of the config\'s dataset(s), instead of the config\'s '
+                        'data_root (several dataset folders: the folder that holds them all)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, key=value pairs merged into it')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
-    parser.add_argument('--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--tta', action='store_true', help='test time augmentation (the config\'s '
+                        'tta_pipeline: flips and scales), per-domain tables kept')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -51,19 +60,21 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 def main() -> None:
     args = parse_args()
     with clear_errors('test.py'):
-        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.data_root)
         set_launcher(cfg, args.launcher)
-        cfg.load_from = require_file(args.checkpoint, 'checkpoint file')
+        checkpoint = require_file(args.checkpoint, 'checkpoint file')
+        cfg.load_from = None  # mmengine's load_from is not strict: the checkpoint is loaded below
         if args.show or args.show_dir:
             enable_visualization(cfg, args)
         if args.tta:
-            cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-            cfg.tta_model.module = cfg.model
-            cfg.model = cfg.tta_model
+            from mmseg_da.utils.tta import apply_tta
+            apply_tta(cfg)
         if args.out is not None:
             cfg.test_evaluator['output_dir'] = args.out
             cfg.test_evaluator['keep_results'] = True
-        Runner.from_cfg(cfg).test()
+        runner = Runner.from_cfg(cfg)
+        load_segmentor_checkpoint(deployable_segmentor(runner.model), checkpoint, repr(args.config))
+        runner.test()
 
 
 if __name__ == '__main__':

@@ -2,18 +2,22 @@
 
 Example:
     python tools/train.py configs/pidnet_s_urban.py --work-dir work_dirs/pidnet_s_urban
+    python tools/train.py configs/pidnet_s_urban.py --work-dir work_dirs/pidnet_s_urban --resume
     torchrun --nproc_per_node 2 tools/train.py CONFIG --launcher pytorch
+
+Runs go through ``DARunner`` (mmseg_da/engine/runner.py) unless the config names another ``runner_type``:
+checkpoints are written atomically, and ``--resume`` continues exactly where the last one left off.
 """
 import argparse
 import logging
 import os
 
 from mmengine.config import Config, DictAction
+from mmengine.device import get_device
 from mmengine.logging import print_log
-from mmengine.runner import Runner
+from mmseg.registry import RUNNERS
 
 import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine checkpoints)
-from mmseg.registry import RUNNERS
 from mmseg_da.utils.cli import clear_errors, load_config, set_launcher
 
 
@@ -21,10 +25,21 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a segmentor')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument('--resume', action='store_true', default=False,
-                        help='resume from the latest checkpoint in the work_dir automatically')
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument('--resume', nargs='?', const=True, default=False, metavar='CHECKPOINT',
+                        help='continue a run from CHECKPOINT, or without it from the checkpoint named by '
+                        'WORK_DIR/last_checkpoint, with its optimizers, schedulers, iteration and random streams '
+                        '(with a fixed randomness.seed, the logged losses repeat those of an uninterrupted run). '
+                        'Stops with an error if last_checkpoint is missing, or the checkpoint is missing or '
+                        'incomplete. The load_from of the config file (e.g. the warm-up weights of an adaptation '
+                        'run) is never resumed from: it only initialises fresh runs (mmseg\'s --resume '
+                        '--cfg-options load_from=CHECKPOINT is --resume CHECKPOINT).')
+    resume.add_argument('--resume-or-fresh', action='store_true', default=False,
+                        help='as --resume, but start a fresh run (with a warning) when there is no intact last '
+                        'checkpoint, e.g. for a job that may be preempted before its first checkpoint')
     parser.add_argument('--amp', action='store_true', default=False,
-                        help='enable automatic-mixed-precision training')
+                        help='enable automatic-mixed-precision training (fp16 with dynamic loss scaling; needs a '
+                        'CUDA GPU)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, key=value pairs merged into it '
                         '(e.g. train_cfg.max_iters=100 model.backbone.init_cfg=None)')
@@ -43,6 +58,10 @@ def enable_amp(cfg: Config) -> None:
     mmseg's own tool only handles a single ``OptimWrapper``; adaptation configs build an
     ``OptimWrapperDict`` through a constructor, with one sub-config per submodule, each switched here.
     """
+    if get_device() == 'cpu':  # mmengine's AmpOptimWrapper would stop with a bare assertion
+        raise ValueError('--amp: automatic mixed precision trains in float16 with dynamic loss scaling on a '
+                         'GPU (mmengine\'s AmpOptimWrapper), but this machine has no CUDA device '
+                         '(torch.cuda.is_available() is False); train without --amp on CPU')
     wrapper = cfg.optim_wrapper
     if 'constructor' in wrapper and 'optimizer' not in wrapper:
         subs = {k: v for k, v in wrapper.items() if isinstance(v, dict) and 'optimizer' in v}
@@ -68,8 +87,13 @@ def main() -> None:
         set_launcher(cfg, args.launcher)
         if args.amp:
             enable_amp(cfg)
-        cfg.resume = args.resume
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        resume = args.resume or args.resume_or_fresh  # True, or the path given to --resume
+        if resume is True and 'load_from' in (args.cfg_options or {}):
+            resume = args.cfg_options['load_from']  # mmseg's idiom: --resume --cfg-options load_from=CHECKPOINT
+        cfg.resume = resume
+        cfg.allow_fresh_start = args.resume_or_fresh
+        cfg.setdefault('runner_type', 'DARunner')
+        runner = RUNNERS.build(cfg)
         runner.train()
 
 

@@ -1,6 +1,6 @@
-"""Small helpers that turn missing or unpaired files into errors naming the path and the expected layout."""
+"""Small helpers that turn missing, unpaired or undecodable files into errors naming the path (and the layout)."""
 from pathlib import Path
-from typing import Iterable, List, Sequence, Tuple, Union
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 PathLike = Union[str, Path]
 
@@ -54,3 +54,35 @@ def check_pairs(img_dir: Path, img_stems: Iterable[str], mask_dir: Path, mask_st
         raise FileNotFoundError(
             f'{len(no_img)} mask(s) in {mask_dir} have no image in {img_dir}: '
             f'{_preview([s + suffix for s in no_img])}')
+
+
+# Leading bytes of the formats whose suffix we can check cheaply when a file does not decode.
+_MAGIC = {'.png': b'\x89PNG\r\n\x1a\n', '.jpg': b'\xff\xd8\xff', '.jpeg': b'\xff\xd8\xff'}
+
+
+def unreadable_file_error(path: PathLike, what: str, exc: Optional[BaseException] = None) -> ValueError:
+    """A ValueError naming a file that exists but does not decode, and the likely reason.
+
+    Args:
+        path: The file.
+        what: What it is (``'image'``, ``'mask'``), for the message.
+        exc: The decoder's exception, if it raised one (its text ends the message).
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, 'rb') as f:
+            head = f.read(16)
+    except OSError as err:  # vanished or unreadable since it was listed
+        return ValueError(f'cannot read {what} {path}: {err}')
+    magic = _MAGIC.get(path.suffix.lower())
+    if size == 0:
+        reason = 'the file is empty'
+    elif magic is not None and not head.startswith(magic):
+        reason = (f'it is not a {path.suffix.lstrip(".").upper()} file although its name says so (it starts '
+                  f'with {head[:8]!r})')
+    else:
+        reason = 'the file is truncated or corrupt'
+    detail = f' ({type(exc).__name__}: {exc})' if exc is not None and str(exc) else ''
+    return ValueError(f'cannot decode {what} {path} ({size} bytes): {reason}{detail}; replace it with a good '
+                      f'copy (re-extract or re-download the dataset) or remove it from the data')

@@ -1,10 +1,11 @@
 """GTA5 (Richter et al., ECCV 2016) with its labels mapped to the 19 Cityscapes training classes."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, List
 
 import numpy as np
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
-from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import DATASETS, TRANSFORMS
+
+from .transforms import LoadAnnotations
 
 IGNORE_INDEX = 255
 
@@ -47,7 +48,7 @@ class GTA5Dataset(BaseSegDataset):
 
     Its label PNGs hold Cityscapes label ids (0..33); they are mapped to the 19 Cityscapes train
     ids (``CityscapesDataset`` classes and palette), every other id to 255. The mapping travels as
-    each sample's ``label_map``, so mmseg's ``LoadAnnotations`` gives correct labels;
+    each sample's ``label_map`` (not the metainfo's), so mmseg's ``LoadAnnotations`` gives correct labels;
     :class:`LoadGTA5Annotations` applies the same map with a lookup table, which is much faster on
     1914x1052 labels. The CycleGAN-translated copy of GTA5 ("CycleGTA5") has the same layout and
     labels: use this class with its own ``data_root``.
@@ -73,24 +74,20 @@ class GTA5Dataset(BaseSegDataset):
         super().__init__(
             data_prefix=data_prefix, img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
 
-    @classmethod
-    def get_label_map(cls, new_classes: Optional[Sequence] = None) -> Dict[int, int]:
-        """Cityscapes label id -> train id, followed by mmseg's class-subset map if classes changed."""
-        label_map = cityscapes_id_label_map()
-        subset_map = super().get_label_map(new_classes)
-        if subset_map is not None:
-            label_map = {k: (subset_map[v] if v != IGNORE_INDEX else v) for k, v in label_map.items()}
-        return label_map
+    def load_data_list(self) -> List[dict]:
+        """mmseg's data list, each sample's ``label_map`` being the label id -> train id map.
 
-    def _update_palette(self) -> list:
-        # mmseg picks the palette of a class subset through `label_map`, which maps *class indices*;
-        # ours maps label ids, so hand it the train id -> subset index part only.
-        id_map = self.label_map
-        self.label_map = super().get_label_map(self._metainfo.get('classes'))
-        try:
-            return super()._update_palette()
-        finally:
-            self.label_map = id_map
+        The map travels with each sample only: the metainfo's ``label_map`` keeps mmseg's meaning (the
+        class-subset map, None for all 19 classes), so the metainfo equals Cityscapes' and GTA5 concatenates
+        with Cityscapes-labelled sets (pseudo-labels, a labelled subset) in a ``ConcatDataset``.
+        """
+        id_map = cityscapes_id_label_map()
+        if self.label_map:  # a class subset: compose with mmseg's train id -> subset index map
+            id_map = {k: (self.label_map[v] if v != IGNORE_INDEX else v) for k, v in id_map.items()}
+        data_list = super().load_data_list()
+        for info in data_list:
+            info['label_map'] = id_map
+        return data_list
 
 
 @TRANSFORMS.register_module()

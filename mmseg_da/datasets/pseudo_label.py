@@ -36,10 +36,12 @@ class PseudoLabelDataset(BaseDataset):
     """The samples of a (target) dataset, with their labels read from ``label_dir`` instead.
 
     Image ``i`` of ``dataset`` gets the label ``label_dir / pseudo_label_name(img_path, img_dir)``,
-    already in train ids (255 = ignored), so the wrapped dataset's ``label_map`` and
-    ``reduce_zero_label`` are switched off for it. When the data list is loaded every label must exist
-    and have its image's size; otherwise a ``FileNotFoundError`` or ``ValueError`` names the files.
-    An mmengine ``BaseDataset``, so it concatenates with ordinary datasets (several UDA sources).
+    already in train ids (255 = ignored), so each sample's ``label_map`` and ``reduce_zero_label`` are
+    switched off. The metainfo is the wrapped dataset's, unchanged (mmseg keeps the raw-label decoding of a
+    dataset in it too), so it concatenates with a source of the same classes and label format (LoveDA with
+    LoveDA, GTA5 with Cityscapes) in mmengine's ``ConcatDataset`` or as one of several UDA sources. When the
+    data list is loaded every label must exist and have its image's size; otherwise a
+    ``FileNotFoundError`` or ``ValueError`` names the files.
 
     Args:
         dataset (dict | BaseDataset): The target dataset (its images; its own labels are not read).
@@ -60,9 +62,10 @@ class PseudoLabelDataset(BaseDataset):
         self.label_dir = label_dir
         self.check_sizes = check_sizes
         self._check_pipeline(Compose(pipeline) if pipeline is not None else self.dataset.pipeline)
-        metainfo = copy.deepcopy(self.dataset.metainfo)
-        metainfo.update(label_map=None, reduce_zero_label=False)
-        super().__init__(metainfo=metainfo, pipeline=pipeline or [], **kwargs)
+        # The wrapped dataset's metainfo as it is, `label_map`/`reduce_zero_label` included, so that a
+        # ConcatDataset accepts it next to a source of the same family (e.g. LoveDA Urban + pseudo-labelled
+        # Rural); only the samples load their labels without them.
+        super().__init__(metainfo=copy.deepcopy(self.dataset.metainfo), pipeline=pipeline or [], **kwargs)
         if pipeline is None:
             self.pipeline = self.dataset.pipeline
 

@@ -41,10 +41,14 @@ class UDADataset:
     ``dataset[i]`` is ``dict(source=<source[i]>, target=<a target sample without labels>)``; mmengine's
     ``pseudo_collate`` turns a batch of them into ``{'source': {'inputs', 'data_samples'}, 'target': {...}}``.
     One epoch is one pass over the source (``len(dataset) == len(source)``) and the metainfo is the
-    source's. The target index is drawn independently of ``i`` from a numpy Generator seeded from
-    ``(seed, rank, dataloader worker id, the worker's base seed)`` and created lazily in each process,
-    so that runs with the same seed draw the same targets, workers and ranks draw different ones, and
-    non-persistent workers do not repeat the same sequence every epoch.
+    source's. The target index is drawn independently of ``i``, from the run's random state: in the
+    main process (``num_workers=0``) from a Generator seeded per draw by ``seed`` and numpy's global
+    generator (which mmengine seeds with ``randomness.seed`` and ``IterationSeedHook`` reseeds from the
+    iteration, so a resumed run draws as the uninterrupted one); in a dataloader worker from a Generator
+    seeded once by ``(seed, rank, worker id, the worker's base seed)``, the base seed coming from torch's
+    generator when the workers start. So runs with the same seeds draw the same targets, another
+    ``randomness.seed`` draws others, workers and ranks draw different ones, and non-persistent workers
+    do not repeat the same sequence every epoch.
 
     The target's labels never reach the model: its ``seg_map_path`` and ``label_map`` are removed from
     the data info *before* its pipeline runs, and any ``gt_*`` field after.
@@ -54,7 +58,7 @@ class UDADataset:
             mmengine's ``ConcatDataset``).
         target (dict | BaseDataset): The unlabelled dataset; its pipeline must not load annotations.
         target_subset (int, optional): Keep only this many target samples, chosen with ``seed``.
-        seed (int): Seed of the target subset and of the target draws. Defaults to 0.
+        seed (int): Seed of the target subset, mixed into the target draws. Defaults to 0.
         lazy_init (bool): Defer loading the data lists until :meth:`full_init` (as mmengine datasets).
         max_refetch (int): Target draws to try when the target pipeline returns None.
     """
@@ -144,14 +148,14 @@ class UDADataset:
         return dict(source=self.source[idx], target=self._draw_target())
 
     def _target_rng(self) -> np.random.Generator:
-        """This process's Generator, made on first use (a forked worker makes its own)."""
+        """The Generator of the next draw: a worker's own (made on first use), or one from the global state."""
         worker = get_worker_info()
-        owner = (os.getpid(), worker.id if worker is not None else -1)
+        if worker is None:  # follows the run's seed and iteration, as the augmentation in this process
+            return np.random.default_rng([self.seed, get_rank(), 0, np.random.randint(2**31)])
+        owner = (os.getpid(), worker.id)
         if self._rng is None or self._rng_owner != owner:
-            entropy = [self.seed, get_rank(), owner[1] + 1]
-            if worker is not None:  # differs per epoch for non-persistent workers, set by torch's seed
-                entropy.append(int(worker.seed) % 2**32)
-            self._rng = np.random.default_rng(entropy)
+            # worker.seed differs per epoch for non-persistent workers (drawn from torch's generator)
+            self._rng = np.random.default_rng([self.seed, get_rank(), worker.id + 1, int(worker.seed) % 2**32])
             self._rng_owner = owner
         return self._rng
 

@@ -1,10 +1,10 @@
-"""Deployment: the deployable segmentor of a config, and the fast inference path."""
-from .builder import build_deployable_segmentor, parse_shape
-from .fast_inference import (FastSegmentor, find_conv_bn_pairs, fold_batchnorm,
-                             optimize_for_inference, predict_labels)
+"""Deployment: the fast inference path, FLOPs, and the tools' shape argument.
 
-__all__ = ['build_deployable_segmentor', 'parse_shape', 'FastSegmentor',
-           'find_conv_bn_pairs', 'fold_batchnorm', 'optimize_for_inference', 'predict_labels']
-from .complexity import FLOP_CONVENTION, count_flops, count_parameters  # noqa: E402
+The deployable segmentor of a config and checkpoint comes from :func:`mmseg_da.apis.init_segmentor`.
+"""
+from .complexity import FLOP_CONVENTION, count_flops, count_parameters
+from .fast_inference import FastSegmentor, find_conv_bn_pairs, fold_batchnorm, optimize_for_inference, predict_labels
+from .shape import parse_shape
 
-__all__ += ['FLOP_CONVENTION', 'count_flops', 'count_parameters']
+__all__ = ['parse_shape', 'FastSegmentor', 'find_conv_bn_pairs', 'fold_batchnorm', 'optimize_for_inference',
+           'predict_labels', 'FLOP_CONVENTION', 'count_flops', 'count_parameters']

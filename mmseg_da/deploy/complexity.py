@@ -5,6 +5,8 @@ from typing import Dict, Iterator, Optional, Tuple
 import torch
 from torch import nn
 
+from mmseg_da.models.segmentors.output_levels import head_outputs
+
 #: fvcore counts one fused multiply-add as one FLOP (its documented convention).
 FLOP_CONVENTION = 'fvcore: 1 multiply-add = 1 FLOP'
 
@@ -33,14 +35,10 @@ class _AllHeadsForward(nn.Module):
         self.segmentor = segmentor
 
     def forward(self, inputs: torch.Tensor):
-        seg = self.segmentor
-        feats = seg.extract_feat(inputs)
-        outs = [seg.decode_head.forward(feats)]
-        aux = getattr(seg, 'auxiliary_head', None)
-        if aux is not None:
-            heads = aux if isinstance(aux, nn.ModuleList) else [aux]
-            outs.extend(head.forward(feats) for head in heads)
-        return tuple(outs)
+        outputs = head_outputs(self.segmentor, self.segmentor, inputs)
+        aux = outputs.auxiliary
+        aux = [] if aux is None else aux if isinstance(aux, list) else [aux]
+        return (outputs.decode, *aux)
 
 
 @contextlib.contextmanager

@@ -12,11 +12,13 @@ import warnings
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.utils.fusion import fuse_conv_bn_eval
+from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_flatten
 
+from mmseg_da.models.segmentors.output_levels import main_logits
 from mmseg_da.utils import deployable_segmentor
 
 PRECISIONS: Dict[str, torch.dtype] = {'fp32': torch.float32, 'fp16': torch.float16,
@@ -38,18 +40,47 @@ def _set_submodule(root: nn.Module, name: str, module: nn.Module) -> None:
     setattr(parent, child, module)
 
 
-def find_conv_bn_pairs(model: nn.Module, example_inputs: Tensor) -> List[Tuple[str, str]]:
-    """The (conv, batchnorm) module names where the BatchNorm reads the convolution's output directly.
+class _TensorReads(TorchDispatchMode):
+    """Count the operators that read each watched tensor (at the dispatcher, so views count too)."""
 
-    Found from one traced forward pass (hooks), not from module order: a pair counts only if, at every
-    call, the BatchNorm's input is the very tensor the convolution returned, unmodified (same object,
-    same version counter). BatchNorms applied *before* a convolution (mmcv's ``order=('norm', 'act',
-    'conv')``, used by PIDNet's heads and PAPPM) are therefore never folded, nor are BatchNorms
-    without running statistics.
+    def __init__(self) -> None:
+        super().__init__()
+        self.watched: Dict[int, Tensor] = {}  # kept alive, so that no other tensor can take the id
+        self.reads: Dict[int, int] = {}
+
+    def watch(self, tensor: Tensor) -> None:
+        self.watched[id(tensor)] = tensor
+        self.reads[id(tensor)] = 0
+
+    def count(self, tensor: Tensor) -> int:
+        return self.reads.get(id(tensor), 0)
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        for arg in tree_flatten((args, kwargs))[0]:
+            if isinstance(arg, Tensor) and self.watched.get(id(arg)) is arg:
+                self.reads[id(arg)] += 1
+        return func(*args, **kwargs)
+
+
+def find_conv_bn_pairs(model: nn.Module, example_inputs: Tensor) -> List[Tuple[str, str]]:
+    """The (conv, batchnorm) module names where the BatchNorm is the only reader of the conv's output.
+
+    Found from one traced forward pass (module hooks, and a dispatch mode that sees every operator),
+    not from module order. A pair counts only if, at every call, the BatchNorm's input is the very
+    tensor the convolution returned, unmodified (same object, same version counter), and nothing but
+    that BatchNorm reads it: folding rewrites the convolution's output, so another reader (a residual
+    ``bn(y) + y``, a view, the model output itself) would see the normalised values instead.
+    BatchNorms applied *before* a convolution (mmcv's ``order=('norm', 'act', 'conv')``, used by
+    PIDNet's heads and PAPPM) are therefore never folded, nor are BatchNorms without running
+    statistics.
     """
     conv_of_output: Dict[int, Tuple[str, Tensor, int]] = {}
-    bn_inputs: Dict[str, List[Optional[str]]] = {}
     conv_calls: Dict[str, int] = {}
+    # per BatchNorm call: (conv name or None, that conv's output, its reads before the BatchNorm ran)
+    bn_calls: Dict[str, List[Tuple[Optional[str], Optional[Tensor], int]]] = {}
+    reads_in_bn: Dict[int, int] = {}  # conv output id -> reads made inside the BatchNorm that took it
+    tracer = _TensorReads()
     handles = []
 
     def conv_hook(name):
@@ -57,35 +88,50 @@ def find_conv_bn_pairs(model: nn.Module, example_inputs: Tensor) -> List[Tuple[s
             conv_calls[name] = conv_calls.get(name, 0) + 1
             if isinstance(output, Tensor):
                 conv_of_output[id(output)] = (name, output, output._version)
+                tracer.watch(output)
         return hook
 
-    def bn_hook(name):
+    def bn_pre_hook(name):
         def hook(module, args):
-            source = None
+            call = (None, None, 0)
             if args and isinstance(args[0], Tensor):
                 entry = conv_of_output.get(id(args[0]))
                 if entry is not None and entry[1] is args[0] and entry[2] == args[0]._version:
-                    source = entry[0]
-            bn_inputs.setdefault(name, []).append(source)
+                    call = (entry[0], args[0], tracer.count(args[0]))
+            bn_calls.setdefault(name, []).append(call)
+        return hook
+
+    def bn_hook(name):
+        def hook(module, args, output):
+            _, tensor, before = bn_calls[name][-1]
+            if tensor is not None:
+                reads_in_bn[id(tensor)] = reads_in_bn.get(id(tensor), 0) + tracer.count(tensor) - before
         return hook
 
     for name, module in model.named_modules():
         if type(module) is nn.Conv2d:
             handles.append(module.register_forward_hook(conv_hook(name)))
         elif isinstance(module, _BatchNorm) and module.running_mean is not None:
-            handles.append(module.register_forward_pre_hook(bn_hook(name)))
+            handles.append(module.register_forward_pre_hook(bn_pre_hook(name)))
+            handles.append(module.register_forward_hook(bn_hook(name)))
     try:
-        with torch.no_grad():
-            _tensor_forward(model, example_inputs)
+        with torch.no_grad(), tracer:
+            output = _tensor_forward(model, example_inputs)
     finally:
         for handle in handles:
             handle.remove()
+    if tracer.watched.get(id(output)) is output:  # a conv output returned as the logits is read too
+        tracer.reads[id(output)] += 1
+
+    def read_only_by_its_batchnorm(tensor: Tensor) -> bool:
+        return tracer.count(tensor) == reads_in_bn.get(id(tensor), 0)
 
     pairs, used_convs = [], set()
-    for bn_name, sources in bn_inputs.items():
-        conv_name = sources[0]
-        if (conv_name is None or any(s != conv_name for s in sources)
-                or conv_calls.get(conv_name) != len(sources) or conv_name in used_convs):
+    for bn_name, calls in bn_calls.items():
+        conv_name = calls[0][0]
+        if (conv_name is None or any(c[0] != conv_name for c in calls)
+                or not all(read_only_by_its_batchnorm(c[1]) for c in calls)
+                or conv_calls.get(conv_name) != len(calls) or conv_name in used_convs):
             continue
         used_convs.add(conv_name)
         pairs.append((conv_name, bn_name))
@@ -121,17 +167,14 @@ class FastSegmentor(nn.Module):
         dtype (torch.dtype): The precision it runs in.
         channels_last (bool): Whether inputs are converted to channels_last.
         compiled (callable, optional): A compiled version of the tensor forward.
-        align_corners (bool): Used when resizing logits to the input size.
     """
 
-    def __init__(self, model: nn.Module, dtype: torch.dtype, channels_last: bool,
-                 compiled=None, align_corners: bool = False) -> None:
+    def __init__(self, model: nn.Module, dtype: torch.dtype, channels_last: bool, compiled=None) -> None:
         super().__init__()
         self.model = model
         self.dtype = dtype
         self.channels_last = channels_last
         self._compiled = compiled
-        self.align_corners = align_corners
 
     @property
     def device(self) -> torch.device:
@@ -153,15 +196,7 @@ class FastSegmentor(nn.Module):
     def predict_labels(self, inputs: Tensor) -> Tensor:
         """Class index per input pixel, (N, H, W): logits resized to the input size, then argmax."""
         with torch.inference_mode():
-            logits = self(inputs)
-            logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
-                                   align_corners=self.align_corners)
-            return logits.argmax(dim=1)
-
-
-def _align_corners(model: nn.Module) -> bool:
-    head = getattr(model, 'decode_head', None)
-    return bool(getattr(head, 'align_corners', False))
+            return main_logits(self(inputs), self.model, inputs.shape[-2:]).argmax(dim=1)
 
 
 def predict_labels(model: nn.Module, inputs: Tensor) -> Tensor:
@@ -173,9 +208,7 @@ def predict_labels(model: nn.Module, inputs: Tensor) -> Tensor:
     finally:
         model.train(was_training)
     with torch.no_grad():
-        logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear',
-                               align_corners=_align_corners(model))
-        return logits.argmax(dim=1)
+        return main_logits(logits, model, inputs.shape[-2:]).argmax(dim=1)
 
 
 def optimize_for_inference(model: nn.Module,
@@ -201,8 +234,9 @@ def optimize_for_inference(model: nn.Module,
             compile it now on ``example_inputs``; a string names the mode (e.g. 'max-autotune').
             Takes from seconds to minutes; other input shapes recompile. Default: False.
         device (str | torch.device, optional): Where to run; default: where the model is.
-        check (bool): Compare the optimised logits with the original ones on ``example_inputs``
-            (float32 only) and raise if they differ beyond float rounding. Default: True.
+        check (bool): After folding, compare the logits with the unfolded ones on ``example_inputs``,
+            in float32 before any cast to ``precision``, and raise if they differ beyond float
+            rounding. Default: True.
     """
     if precision not in PRECISIONS:
         raise ValueError(f'precision must be one of {sorted(PRECISIONS)}, got {precision!r}')
@@ -212,26 +246,20 @@ def optimize_for_inference(model: nn.Module,
         raise ValueError('precision fp16 is for CUDA devices; on CPU use bf16 (where the processor '
                          'has bf16 instructions) or fp32')
     dtype = PRECISIONS[precision]
-    fast = copy.deepcopy(source).to(device).eval()
+    fast = copy.deepcopy(source).to(device, torch.float32).eval()
     for param in fast.parameters():
         param.requires_grad_(False)
-    example_inputs = example_inputs.to(device)
+    example_inputs = example_inputs.to(device, torch.float32)
 
     if fold_bn:
-        fold_batchnorm(fast, example_inputs)
-    if check and precision == 'fp32':
-        source_device = next(source.parameters()).device
-        was_training = source.training
-        try:
-            with torch.no_grad():
-                reference = _tensor_forward(source.eval(), example_inputs.to(source_device))
-                folded = _tensor_forward(fast, example_inputs)
-        finally:
-            source.train(was_training)
-        reference = reference.to(folded.device)
-        scale = reference.abs().max().clamp_min(1.0)
-        if not torch.allclose(folded, reference, rtol=1e-3, atol=1e-3 * float(scale)):
-            raise RuntimeError('optimize_for_inference: folding changed the logits (max abs diff '
+        # checked in float32, before any cast: in fp16/bf16 a wrong fold would pass unnoticed
+        with torch.no_grad():
+            reference = _tensor_forward(fast, example_inputs) if check else None
+            fold_batchnorm(fast, example_inputs)
+            folded = _tensor_forward(fast, example_inputs) if check else None
+        if check and not torch.allclose(folded, reference, rtol=1e-3,
+                                        atol=1e-3 * float(reference.abs().max().clamp_min(1.0))):
+            raise RuntimeError('optimize_for_inference: folding changed the float32 logits (max abs diff '
                                f'{float((folded - reference).abs().max()):.3g}); '
                                'use fold_bn=False and report the model')
     if channels_last:
@@ -243,7 +271,7 @@ def optimize_for_inference(model: nn.Module,
     if compile:
         mode = compile if isinstance(compile, str) else None
         compiled = torch.compile(lambda x: _tensor_forward(fast, x), mode=mode, dynamic=False)
-    result = FastSegmentor(fast, dtype, channels_last, compiled, _align_corners(source))
+    result = FastSegmentor(fast, dtype, channels_last, compiled)
     if compiled is not None:
         # Compile now, not inside the first timed call. Freezing lets inductor treat the weights as
         # constants: it prepacks them for oneDNN and fuses ReLU/additions into the convolutions.

@@ -1,4 +1,7 @@
 """Registered on import."""
-from . import optimizers  # noqa: F401
-from . import hooks  # noqa: F401
-from . import model_wrappers  # noqa: F401
+from . import (
+    hooks,  # noqa: F401
+    model_wrappers,  # noqa: F401
+    optimizers,  # noqa: F401
+)
+from .runner import DARunner  # noqa: F401

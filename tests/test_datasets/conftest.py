@@ -3,9 +3,8 @@ from pathlib import Path
 from typing import Callable, Dict
 
 import pytest
-from mmengine.registry import init_default_scope
-
 from da_data_writers import write_loveda
+from mmengine.registry import init_default_scope
 
 
 @pytest.fixture(autouse=True)

@@ -58,3 +58,24 @@ def write_camvid(root: Path, names: Dict[str, Sequence[str]], size=(24, 32), see
             lines.append(f'/SegNet/CamVid/{split}/{stem}.png /SegNet/CamVid/{split}annot/{stem}.png')
         (root / f'{split}.txt').write_text('\n'.join(lines) + '\n')
     return root
+
+
+def truncate_file(path: Path, keep: float = 0.5) -> Path:
+    """Cut a real file to its first ``keep`` fraction of bytes, as an interrupted copy or download leaves it."""
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)])
+    return path
+
+
+def write_text_as_png(path: Path) -> Path:
+    """Overwrite ``path`` with text (an HTML error page saved under the image's name, say)."""
+    path.write_text('<html><body>404 Not Found</body></html>\n')
+    return path
+
+
+def write_rgb_mask(path: Path) -> Path:
+    """Overwrite the mask at ``path`` with a 3-channel copy of itself (values unchanged, channels tripled)."""
+    mask = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    assert mask is not None and mask.ndim == 2
+    assert cv2.imwrite(str(path), np.dstack([mask] * 3))
+    return path

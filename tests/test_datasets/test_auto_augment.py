@@ -1,10 +1,10 @@
 """AlbuAutoAugment: named AutoAugment policies of albumentations operations, labels moved with the geometry."""
 import numpy as np
 import pytest
-
-import mmseg_da  # noqa: F401
 from mmengine.registry import init_default_scope
 from mmseg.registry import TRANSFORMS
+
+import mmseg_da  # noqa: F401
 from mmseg_da.datasets.transforms.auto_augment import AUTO_AUGMENT_POLICIES, GEOMETRIC_OPS
 
 

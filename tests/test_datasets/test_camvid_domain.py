@@ -4,11 +4,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from da_data_writers import write_camvid
 
 from mmseg_da.datasets import CamVidDomainDataset
 from mmseg_da.datasets.camvid import domain_of
-
-from da_data_writers import write_camvid
 
 LOAD = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='CheckSegMap', num_classes=11),
         dict(type='PackDomainSegInputs')]

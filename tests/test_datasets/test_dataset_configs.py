@@ -8,35 +8,23 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
+from mmseg_da.utils.config_overrides import set_data_root
+
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets'
 LOVEDA = ['loveda.py', 'loveda_urban.py', 'loveda_rural.py', 'loveda_urban2rural.py', 'loveda_rural2urban.py']
 CAMVID = ['camvid_day.py', 'camvid_day2dusk.py']
 
 
-def set_data_root(node, root: str):
-    """Replace every ``data_root`` in a config tree (what users do with --cfg-options, in one go)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == 'data_root':
-                node[key] = root
-            else:
-                set_data_root(value, root)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            set_data_root(value, root)
-    return node
-
-
 def load(name: str, root: Path = None) -> Config:
     cfg = Config.fromfile(str(CONFIGS / name))
-    assert cfg.default_scope == 'mmseg' and cfg.custom_imports.imports == ['mmseg_da']
+    assert 'default_scope' not in cfg  # the schedule base (on mmseg's runtime) sets it, once
     for key in ('data_root', 'crop_size', 'train_pipeline', 'test_pipeline', 'train_dataloader',
                 'val_dataloader', 'test_dataloader', 'val_evaluator', 'test_evaluator'):
         assert key in cfg, f'{name} lacks {key}'
     assert cfg.val_evaluator.type == 'DomainIoUMetric'
     init_default_scope('mmseg')
     if root is not None:
-        set_data_root(cfg._cfg_dict, str(root))
+        set_data_root(cfg, str(root))
     return cfg
 
 

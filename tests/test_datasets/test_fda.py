@@ -1,11 +1,11 @@
 """FDA: the low-frequency amplitude comes from the target image, the phase from the source (Fourier checks)."""
 import numpy as np
 import pytest
+from mmengine.registry import init_default_scope
+from mmseg.registry import TRANSFORMS
 from PIL import Image
 
 import mmseg_da  # noqa: F401
-from mmengine.registry import init_default_scope
-from mmseg.registry import TRANSFORMS
 from mmseg_da.datasets.transforms.fda import low_freq_mask
 
 

@@ -1,12 +1,12 @@
 """GTA5Dataset: real GTA5 label ids (Cityscapes ids) in palette PNGs -> the 19 Cityscapes train ids."""
 import numpy as np
 import pytest
-from PIL import Image
-
-import mmseg_da  # noqa: F401
 from mmengine.registry import init_default_scope
 from mmseg.datasets import CityscapesDataset
 from mmseg.registry import DATASETS
+from PIL import Image
+
+import mmseg_da  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -99,10 +99,10 @@ GTA_CONFIGS = ['pidnet_s_gta2citys_adv_multi_lsgan.py', 'pidnet_s_gta2citys_adv_
 @pytest.mark.parametrize('name', GTA_CONFIGS)
 def test_gta5_to_cityscapes_configs_load_their_data_and_build(tmp_path, name):
     """Each GTA5 -> Cityscapes config: a training item (labels in train ids) and a val item from tiny PNGs."""
-    from mmengine.config import Config
-
     from da_testing import REPO_ROOT
+    from mmengine.config import Config
     from mmseg.registry import MODELS
+
     from mmseg_da.utils import deployable_segmentor
     from mmseg_da.utils.config_overrides import set_data_root, set_image_size, train_from_scratch
     _write_gta5(tmp_path, n=2, size=(64, 64))
@@ -125,3 +125,33 @@ def test_gta5_to_cityscapes_configs_load_their_data_and_build(tmp_path, name):
     segmentor = deployable_segmentor(MODELS.build(cfg.model))
     heads = [segmentor.decode_head] + ([segmentor.auxiliary_head] if segmentor.with_auxiliary_head else [])
     assert all(head.num_classes == 19 for head in heads)
+
+
+def _find(node, key):
+    """Every value of ``key`` in a config tree."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from ([v] if k == key else []) + list(_find(v, key))
+    elif isinstance(node, (list, tuple)):
+        for v in node:
+            yield from _find(v, key)
+
+
+@pytest.mark.parametrize('name', GTA_CONFIGS)
+def test_gta5_training_crops_are_not_padded(name):
+    """The data preprocessor (size_divisor 32) passes every training crop through without padding rows or
+    columns, which would enter the target's confidence fraction, entropy mean and discriminators."""
+    import torch
+    from da_testing import REPO_ROOT
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+    from mmseg.structures import SegDataSample
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / name))
+    crops = {tuple(t['crop_size']) for t in _find(cfg.train_dataloader.to_dict(), 'pipeline') for t in t
+             if t['type'] == 'RandomCrop'}
+    assert crops, name
+    preprocessor = MODELS.build(next(_find(cfg.model.to_dict(), 'data_preprocessor')))
+    for h, w in crops:
+        out = preprocessor(dict(inputs=[torch.zeros(3, h, w, dtype=torch.uint8)], data_samples=[SegDataSample()]),
+                           training=True)
+        assert tuple(out['inputs'].shape[-2:]) == (h, w), f'{name}: {h}x{w} crops are padded'

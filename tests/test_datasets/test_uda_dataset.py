@@ -1,6 +1,7 @@
 """UDADataset: paired items, unlabelled target, seeded draws and subsets, lazy init, collation."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
@@ -25,6 +26,7 @@ def uda_cfg(root: Path, **kwargs) -> dict:
 
 
 def target_names(ds: UDADataset, n: int = 24) -> list:
+    np.random.seed(0)  # without workers, target draws follow numpy's global generator (IterationSeedHook seeds it)
     return [Path(ds[i % len(ds)]['target']['data_samples'].img_path).name for i in range(n)]
 
 

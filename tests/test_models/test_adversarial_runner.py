@@ -121,11 +121,7 @@ def test_exported_segmentor_loads_into_a_plain_config_and_predicts_the_same(trai
 
 
 def test_export_refuses_a_plain_checkpoint(tmp_path):
-    sys.path.insert(0, str(REPO_ROOT / 'tools'))
-    try:
-        from export_segmentor import export_state
-    finally:
-        sys.path.pop(0)
+    from mmseg_da.apis.export import export_state
     with pytest.raises(ValueError, match="no weights start with 'segmentor.'.*backbone"):
         export_state({'state_dict': {'backbone.w': torch.zeros(1)}}, 'segmentor.', 'plain.pth')
 

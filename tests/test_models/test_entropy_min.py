@@ -9,7 +9,8 @@ from mmseg.registry import MODELS
 from test_mean_teacher import NUM_CLASSES, one_thread, tiny_pidnet, uda_batch  # noqa: F401
 
 import mmseg_da  # noqa: F401
-from mmseg_da.models.utils import main_logits, normalized_entropy
+from mmseg_da.models.segmentors.output_levels import main_logits
+from mmseg_da.models.utils import normalized_entropy
 
 
 def build_model(**train_cfg):

@@ -76,6 +76,39 @@ def test_a_tensor_modified_in_place_is_not_folded(in_place, folded):
         torch.testing.assert_close(model(x), expected)
 
 
+class ConvResidualBN(nn.Module):
+    """``y = conv(x); bn(y) + y``: the conv's output has a second reader, so folding would change it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4)
+        self.bn.running_mean.uniform_(-1.0, 1.0, generator=torch.Generator().manual_seed(0))
+        self.bn.running_var.fill_(0.25)
+
+    def forward(self, x):
+        y = self.conv(x)
+        return self.bn(y) + y
+
+
+@pytest.mark.parametrize('precision', ['fp32', 'bf16'])
+def test_a_conv_output_read_by_more_than_its_batchnorm_is_not_folded(precision):
+    model = ConvResidualBN().eval()
+    x = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = model(x)
+    assert find_conv_bn_pairs(model, x) == []
+    fast = optimize_for_inference(model, x, precision=precision, channels_last=False)
+    tol = 1e-5 if precision == 'fp32' else 5e-2  # bf16 keeps 8 bits of mantissa
+    torch.testing.assert_close(fast(x), expected, rtol=tol, atol=tol * float(expected.abs().max()))
+
+
+def test_a_wrong_fold_is_caught_in_float32_before_the_cast(monkeypatch):
+    from mmseg_da.deploy import fast_inference
+    monkeypatch.setattr(fast_inference, 'find_conv_bn_pairs', lambda *args: [('conv', 'bn')])
+    with pytest.raises(RuntimeError, match='folding changed the float32 logits'):
+        optimize_for_inference(ConvResidualBN().eval(), torch.randn(1, 3, 8, 8), precision='bf16')
+
+
 def test_bad_requests_are_refused(pidnet):
     with pytest.raises(ValueError, match='fp16'):
         optimize_for_inference(pidnet, torch.zeros(1, 3, 64, 64), precision='fp16', device='cpu')

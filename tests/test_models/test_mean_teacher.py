@@ -11,7 +11,8 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 import mmseg_da  # noqa: F401
-from mmseg_da.models.utils import class_mix_masks, main_logits, mix
+from mmseg_da.models.segmentors.output_levels import main_logits
+from mmseg_da.models.utils import class_mix_masks, mix
 
 NUM_CLASSES = 4
 
@@ -72,18 +73,18 @@ def test_teacher_follows_the_ema_formula_with_warm_up():
     assert not model.teacher.training and not any(p.requires_grad for p in model.teacher.parameters())
     optim = OptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.1))
     for step, alpha in enumerate([0.0, 0.5, 0.6, 0.6]):  # min(1 - 1/(t+1), 0.6)
-        before = copy.deepcopy(model.teacher.state_dict())
+        before = copy.deepcopy(model.teacher.module.state_dict())
         log = model.train_step(uda_batch(seed=step), optim)
         assert log['ema_alpha'] == pytest.approx(alpha)
         student = model.segmentor.state_dict()
-        for name, value in model.teacher.state_dict().items():
+        for name, value in model.teacher.module.state_dict().items():
             if value.dtype.is_floating_point:
                 expected = alpha * before[name] + (1 - alpha) * student[name]
                 torch.testing.assert_close(value, expected, rtol=1e-5, atol=1e-6, msg=name)
             else:
                 assert torch.equal(value, student[name]), name
         assert all(p.grad is None for p in model.teacher.parameters())
-    assert int(model.ema_iter) == 4
+    assert int(model.teacher.steps) == 4
     assert {'mix.loss_ce', 'mix.pseudo_weight', 'mix.teacher_conf'} <= set(log)
     assert any(k.startswith('src.decode.') for k in log)
 
@@ -91,10 +92,10 @@ def test_teacher_follows_the_ema_formula_with_warm_up():
 @pytest.mark.parametrize('weighting', ['fraction', 'confidence'])
 def test_pseudo_label_weights_follow_the_threshold(weighting):
     model = build_model(pseudo_weight=weighting)
-    model.ema_iter += 1  # the teacher as it is (not re-initialised from the student)
+    model.teacher.steps += 1  # the teacher as it is (not re-initialised from the student)
     inputs = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
-        probs = torch.softmax(main_logits(model.teacher(inputs, mode='tensor'), model.teacher, (32, 32)), 1)
+        probs = torch.softmax(main_logits(model.teacher(inputs, mode='tensor'), model.teacher.module, (32, 32)), 1)
     conf, expected_labels = probs.max(1)
     model.pseudo_threshold = float(conf.median())
     labels, weights, confidence = model.pseudo_label(inputs)
@@ -155,6 +156,30 @@ def test_mixed_batch_is_what_the_student_sees(monkeypatch):
     torch.testing.assert_close(mixed, mix(masks, source['inputs'], target['inputs']))
 
 
+def test_checkpoints_from_before_the_mmengine_teacher_load():
+    model = build_model()
+    model.teacher.update_parameters(model.seg_model)
+    state = model.state_dict()
+    old = {('ema_iter' if k == 'teacher.steps' else k.replace('teacher.module.', 'teacher.', 1)): v.clone()
+           for k, v in state.items()}
+    fresh = build_model()
+    fresh.load_state_dict(old, strict=True)
+    for name, value in fresh.state_dict().items():
+        assert torch.equal(value, state[name]), name
+
+
+def test_teacher_keeps_averaging_after_the_model_is_moved():
+    model = build_model(alpha=0.6).double()  # .to(device) replaces every tensor, as .double() does
+    model.teacher.update_parameters(model.seg_model)
+    with torch.no_grad():
+        for param in model.segmentor.parameters():
+            param.add_(1.0)
+    before = copy.deepcopy(model.teacher.module.state_dict())
+    model.update_teacher()
+    name, student = next(iter(model.segmentor.state_dict().items()))
+    torch.testing.assert_close(model.teacher.module.state_dict()[name], 0.5 * before[name] + 0.5 * student)
+
+
 def test_bad_train_cfg_is_refused():
     with pytest.raises(ValueError, match='pseudo_threshold'):
         build_model(pseudo_threshold=1.2)
@@ -191,7 +216,6 @@ def write_gta5_and_cityscapes(root, size=(64, 64)):
 def test_runner_trains_and_test_py_evaluates_the_checkpoint(tmp_path, monkeypatch):
     """mmengine's Runner (as tools/train.py) on tiny GTA5 -> Cityscapes PNGs, then tools/test.py on its checkpoint."""
     import importlib.util
-    import json
     import sys
 
     from da_testing import REPO_ROOT, small_config
@@ -209,8 +233,8 @@ def test_runner_trains_and_test_py_evaluates_the_checkpoint(tmp_path, monkeypatc
     Runner.from_cfg(run_cfg).train()
     checkpoint = (tmp_path / 'run' / 'last_checkpoint').read_text().strip()
     state = torch.load(checkpoint, map_location='cpu')['state_dict']
-    assert int(state['ema_iter']) > 0
-    teacher = {k[len('teacher.'):]: v for k, v in state.items() if k.startswith('teacher.')}
+    assert int(state['teacher.steps']) > 0
+    teacher = {k[len('teacher.module.'):]: v for k, v in state.items() if k.startswith('teacher.module.')}
     student = {k[len('segmentor.'):]: v for k, v in state.items() if k.startswith('segmentor.')}
     assert teacher.keys() == student.keys() and len(teacher) > 100
     assert not all(torch.equal(teacher[k], student[k]) for k in teacher if teacher[k].is_floating_point())

@@ -1,6 +1,5 @@
 """Bad input to the tools: one clear paragraph naming the thing, non-zero exit, no traceback."""
 import pytest
-
 from da_testing import run_tool, small_config
 
 

@@ -1,10 +1,12 @@
 """tools/train.py -> checkpoint -> tools/test.py and --resume, with the real Runner on tiny PNGs."""
+import importlib.util
 import json
 import re
 
 import pytest
 import torch
-from da_testing import run_tool, small_config
+from da_testing import REPO_ROOT, run_tool, small_config
+from mmengine.config import Config
 
 CONFIG = 'configs/pidnet_s_urban.py'
 
@@ -44,3 +46,15 @@ def test_resume_continues_from_the_saved_iteration(trained):
     log = proc.stdout + proc.stderr
     assert 'resumed epoch: 2' in log, log[-3000:]
     assert (run_dir / 'epoch_3.pth').is_file()
+
+
+def test_amp_without_cuda_is_a_clear_error(tmp_path, tiny_loveda):
+    if torch.cuda.is_available():
+        pytest.skip('this machine has CUDA: --amp is valid here')
+    spec = importlib.util.spec_from_file_location('train_tool', REPO_ROOT / 'tools' / 'train.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cfg = Config.fromfile(str(small_config('configs/pidnet_s_urban2rural_adv_single.py', tmp_path, tiny_loveda)))
+    # a user error: tools/train.py prints it as one paragraph (clear_errors), not mmengine's assertion
+    with pytest.raises(ValueError, match=r'^--amp: .*no CUDA device.*train without --amp on CPU$'):
+        tool.enable_amp(cfg)

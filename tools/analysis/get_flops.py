@@ -18,7 +18,8 @@ import os.path as osp
 from mmengine.config import DictAction
 
 import mmseg_da  # noqa: F401  (registers modules)
-from mmseg_da.deploy import build_deployable_segmentor, count_flops, parse_shape
+from mmseg_da.apis import init_segmentor
+from mmseg_da.deploy import count_flops, parse_shape
 from mmseg_da.utils.cli import clear_errors
 
 JSON_KEYS = ('params', 'flops_per_image', 'flops_per_batch', 'shape', 'batch', 'convention',
@@ -71,7 +72,7 @@ def main() -> None:
             raise ValueError(f'--batch must be >= 1, got {args.batch}')
         if args.json_out:
             check_json_path(args.json_out)
-        segmentor, _ = build_deployable_segmentor(args.config, cfg_options=args.cfg_options)
+        segmentor = init_segmentor(args.config, cfg_options=args.cfg_options)
         result = count_flops(segmentor, shape, args.batch, table_depth=max(args.depth, 1))
     parts = [type(segmentor).__name__]
     for part in ('backbone', 'decode_head', 'auxiliary_head'):

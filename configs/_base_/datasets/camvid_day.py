@@ -3,8 +3,6 @@
 # (val split, 101 frames of 0016E5) and dusk (the 62 frames of 0001TP, all in the train split: the only
 # dusk frames of the SegNet release here), reported as day/mIoU and dusk/mIoU.
 # Users link the data: ln -s ../shared/data/camvid data/camvid (or pass cfg-options for data_root).
-custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
-default_scope = 'mmseg'
 
 dataset_type = 'CamVidDomainDataset'
 data_root = 'data/camvid'
@@ -55,3 +53,23 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type='DomainIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
+
+# Test-time augmentation (tools/test.py --tta): the test resolution scaled by each of mmseg's ratios,
+# each view with and without a horizontal flip; the views' softmax scores are averaged (DomainSegTTAModel,
+# set by --tta). Each view is resized up to a multiple of 8, as PIDNet needs; masks are loaded
+# after the views are made, so scoring is at full resolution as above.
+tta_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(crop_size[1], crop_size[0]), keep_ratio=False),  # as test_pipeline
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='Resize', scale_factor=r, keep_ratio=True) for r in (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)],
+            [dict(type='ResizeToMultiple', size_divisor=8)],  # PIDNet fails on 180x240 (0.75 x 240x320)
+            [dict(type='RandomFlip', prob=0., direction='horizontal'),
+             dict(type='RandomFlip', prob=1., direction='horizontal')],
+            [dict(type='LoadAnnotations')],
+            [dict(type='CheckSegMap', num_classes=num_classes)],
+            [dict(type='PackDomainSegInputs')],
+        ]),
+]

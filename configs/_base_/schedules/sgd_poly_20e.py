@@ -1,7 +1,9 @@
 # The seed's schedule: SGD(lr 0.01, momentum 0.9, weight decay 5e-4), PolyLR(power 0.9) stepped
-# every iteration over 20 epochs, validation and a checkpoint after every epoch; plus mmseg's runtime
-# settings. mmseg's `_base_/default_runtime.py` is not inherited: its `default_scope` would clash with
-# the dataset bases' (mmengine refuses a key defined by two bases), so its other settings are here.
+# every iteration over 20 epochs, validation and a checkpoint after every epoch, on mmseg's runtime
+# (default_scope 'mmseg', visualizer, env). Every experiment inherits this file (or one based on it), so it
+# is the one place that loads the plugin.
+_base_ = ['mmseg::_base_/default_runtime.py']
+custom_imports = dict(imports=['mmseg_da'], allow_failed_imports=False)
 max_epochs = 20
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -19,19 +21,16 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=3),
+    # mmengine's CheckpointHook, but last_checkpoint never names a partial or deleted file
+    checkpoint=dict(type='AtomicCheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # every random draw (augmentation, target draws, dropout, mixing) seeded from (seed, iteration): exact --resume
+    iteration_seed=dict(type='IterationSeedHook'),
+    # every validation mask (size, channels, values) checked before the first iteration, not after training
+    val_mask_check=dict(type='ValMaskCheckHook'),
     visualization=dict(type='SegVisualizationHook'))
-
-# runtime (as mmseg's default_runtime.py, logging by epoch)
-env_cfg = dict(
-    cudnn_benchmark=True,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# mmengine's Runner with atomic checkpoint files and a strict --resume (mmseg_da/engine/runner.py)
+runner_type = 'DARunner'
 log_processor = dict(by_epoch=True)
-log_level = 'INFO'
-load_from = None
-resume = False
-tta_model = dict(type='SegTTAModel')
+# tools/test.py --tta: mmseg's SegTTAModel, keeping each sample's domain for the per-domain tables
+tta_model = dict(type='DomainSegTTAModel')

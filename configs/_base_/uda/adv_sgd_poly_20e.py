@@ -20,6 +20,6 @@ param_scheduler = dict(
     discriminator=[dict(type='PolyLR', power=0.9, eta_min=0.0, begin=0, end=max_epochs, by_epoch=True,
                         convert_to_iter_based=True)])
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
-# UDADataCheckHook stops before the first iteration if the training set is not a UDADataset; IterationSeedHook
-# seeds each iteration's random draws (dropout) from the run's seed and the iteration, so --resume is exact.
-custom_hooks = [dict(type='UDADataCheckHook'), dict(type='IterationSeedHook')]
+# UDADataCheckHook stops before the first iteration if the training set is not a UDADataset. (IterationSeedHook,
+# for an exact --resume, comes with the schedule's default_hooks.)
+custom_hooks = [dict(type='UDADataCheckHook')]

@@ -54,4 +54,4 @@ default_hooks = dict(
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)
 model_wrapper_cfg = dict(type='MMSeparateDistributedDataParallel')
-custom_hooks = [dict(type='UDADataCheckHook'), dict(type='IterationSeedHook')]
+custom_hooks = [dict(type='UDADataCheckHook')]

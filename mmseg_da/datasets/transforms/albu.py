@@ -1,6 +1,5 @@
 """Albumentations augmentations on image and mask only, with the named presets of the seed experiments."""
 import copy
-import os
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import albumentations as A
@@ -92,12 +91,11 @@ class AlbuAugment(BaseTransform):
         albu.extend(build_albu(cfg) for cfg in transforms)
         self.transforms = albu
         self.compose = A.Compose(albu) if albu else None
-        self._seeded_pid: Optional[int] = None
 
-    def _seed_in_this_process(self) -> None:
-        if self._seeded_pid != os.getpid():
-            self.compose.set_random_seed(int(np.random.randint(0, 2**31 - 1)))
-            self._seeded_pid = os.getpid()
+    def _seed_from_numpy(self) -> None:
+        # albumentations 2 keeps its own generator: reseed it from numpy's on every call, so that the draws
+        # follow the seeded global state (IterationSeedHook, dataloader workers) and an exact resume repeats them
+        self.compose.set_random_seed(int(np.random.randint(0, 2**31 - 1)))
 
     def transform(self, results: dict) -> dict:
         if self.compose is None:
@@ -108,7 +106,7 @@ class AlbuAugment(BaseTransform):
             raise ValueError(f'AlbuAugment transforms only img and gt_seg_map, but {results.get("img_path")} '
                              f'also has {extra}; put AlbuAugment before transforms that create them '
                              '(e.g. GenerateEdge)')
-        self._seed_in_this_process()
+        self._seed_from_numpy()
         img = results['img']
         colour = img.ndim == 3 and img.shape[2] == 3
         inputs = dict(image=np.ascontiguousarray(img[..., ::-1]) if colour else img)

@@ -6,14 +6,23 @@ from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
 
+def check_single_channel(seg: np.ndarray, path: str) -> None:
+    """Raise a ValueError naming ``path`` unless the decoded mask ``seg`` is a 2-D array."""
+    if seg.ndim != 2:
+        raise ValueError(
+            f'mask {path} decodes to an array of shape {tuple(seg.shape)}, but masks must be single-channel '
+            f'images of label values (PNG mode L or P), one value per pixel; a colour-coded (RGB) mask must be '
+            f'converted to label values first')
+
+
 @TRANSFORMS.register_module()
 class CheckSegMap(BaseTransform):
     """Check a freshly loaded ``gt_seg_map`` against its image and the label set; pass it on unchanged.
 
     Put it right after ``LoadAnnotations`` (before any geometric transform of the mask). It checks that
-    the mask has the size of the original image (``ori_shape``) and that, after ``LoadAnnotations``'
-    mapping (``reduce_zero_label``/``label_map``), every value is a class index ``0..num_classes-1`` or
-    ``ignore_index``. A sample without ``gt_seg_map`` (image only) passes unchecked.
+    the mask is single-channel, has the size of the original image (``ori_shape``) and that, after
+    ``LoadAnnotations``' mapping (``reduce_zero_label``/``label_map``), every value is a class index
+    ``0..num_classes-1`` or ``ignore_index``. A sample without ``gt_seg_map`` (image only) passes unchecked.
 
     Args:
         num_classes (int): Number of classes of the dataset.
@@ -35,6 +44,7 @@ class CheckSegMap(BaseTransform):
             return results
         seg_path = results.get('seg_map_path', '<unknown mask>')
         img_path = results.get('img_path', '<unknown image>')
+        check_single_channel(seg, seg_path)
         expected = results.get('ori_shape') or results['img'].shape[:2]
         if tuple(seg.shape[:2]) != tuple(expected[:2]):
             raise ValueError(f'mask {seg_path} is {seg.shape[0]}x{seg.shape[1]} (HxW) but its image {img_path} '

@@ -9,6 +9,7 @@ _MMSEG_META_KEYS = tuple(inspect.signature(PackSegInputs.__init__).parameters['m
 DOMAIN_META_KEYS = _MMSEG_META_KEYS + ('domain', )
 
 
+# Only the default differs from mmseg: one registered name, instead of every pipeline restating mmseg's keys.
 @TRANSFORMS.register_module()
 class PackDomainSegInputs(PackSegInputs):
     """Pack inputs and labels as :class:`mmseg.datasets.transforms.PackSegInputs` does, plus ``domain``.

@@ -1,16 +1,11 @@
 """Refuse, before the first iteration, to train an adaptation model on a plain (non-UDA) dataset."""
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmseg.registry import DATASETS, HOOKS
+from mmseg.registry import HOOKS
 
+from ...datasets.dataset_wrappers import leaf_datasets
+from ...datasets.uda_dataset import UDADataset
 from ...models.segmentors import UDASegmentor
-
-
-def _innermost(dataset):
-    """Unwrap dataset wrappers that keep the wrapped set in ``.dataset`` (RepeatDataset, ...)."""
-    while hasattr(dataset, 'dataset') and not hasattr(dataset, 'source'):
-        dataset = dataset.dataset
-    return dataset
 
 
 @HOOKS.register_module()
@@ -28,11 +23,10 @@ class UDADataCheckHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         if not isinstance(model, UDASegmentor):
             return
-        uda_cls = DATASETS.get('UDADataset')
-        dataset = _innermost(runner.train_dataloader.dataset)
-        if uda_cls is not None and not isinstance(dataset, uda_cls):
+        plain = [d for d in leaf_datasets(runner.train_dataloader.dataset) if not isinstance(d, UDADataset)]
+        if plain:
             raise TypeError(
                 f'train_dataloader.dataset: {type(model).__name__} trains on paired source/target '
                 f'batches, so the training set must be a UDADataset(source=..., target=...), got '
-                f'{type(dataset).__name__} (use a configs/_base_/datasets/*2*.py base such as '
+                f'{type(plain[0]).__name__} (use a configs/_base_/datasets/*2*.py base such as '
                 f'loveda_urban2rural.py or camvid_day2dusk.py)')

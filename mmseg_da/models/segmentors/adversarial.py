@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from ..discriminators import MultiLevelDiscriminator  # noqa: F401  (built by type name below)
 from ..losses.gan_loss import SOURCE_LABEL, TARGET_LABEL
-from .output_levels import HeadOutputs, OutputLevels
+from .output_levels import HeadOutputs, OutputLevels, head_align_corners
 from .uda_segmentor import UDASegmentor
 
 DEFAULT_ADV_WEIGHTS = {'main': 0.001, 'aux': 0.0002}  # AdaptSegNet's lambda_adv1 / lambda_adv2
@@ -118,7 +118,7 @@ class AdversarialSegmentor(UDASegmentor):
     def disc_inputs(self, outputs: HeadOutputs, input_size: Tuple[int, int],
                     detach: bool = False) -> Dict[str, Tensor]:
         """Softmax of every judged level, at the discriminators' resolution."""
-        align_corners = getattr(self.seg_model.decode_head, 'align_corners', False)
+        align_corners = head_align_corners(self.seg_model)
         probs = {}
         for level in self.levels:
             logits = self.output_levels.select(outputs, level)

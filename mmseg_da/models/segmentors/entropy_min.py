@@ -1,12 +1,13 @@
 """Entropy minimisation on target outputs (ADVENT's MinEnt, Vu et al., CVPR 2019)."""
-from typing import Dict, Optional, Union
+from typing import Dict, Union
 
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmseg.utils import add_prefix
 from torch import Tensor
 
-from ..utils import main_logits, normalized_entropy
+from ..utils import normalized_entropy
+from .output_levels import main_logits
 from .uda_segmentor import UDASegmentor
 
 
@@ -19,15 +20,13 @@ class EntropyMinSegmentor(UDASegmentor):
     sum per iteration, no other module.
 
     ``train_cfg`` keys: ``lambda_ent`` (0.001, ADVENT's value).
+
+    Args:
+        **kwargs: Those of :class:`UDASegmentor` (``segmentor``, ``train_cfg``, ...).
     """
 
-    def __init__(self,
-                 segmentor: ConfigType,
-                 train_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None,
-                 pretrained: Optional[str] = None) -> None:
-        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg, pretrained)
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
         self.lambda_ent = float(self.train_cfg.get('lambda_ent', 0.001))
         if self.lambda_ent < 0:
             raise ValueError(f'EntropyMinSegmentor: train_cfg.lambda_ent must be >= 0, got {self.lambda_ent}')
@@ -36,8 +35,7 @@ class EntropyMinSegmentor(UDASegmentor):
                        optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
         optim = self.segmentor_optim_wrapper(optim_wrapper)
         with optim.optim_context(self.segmentor):
-            losses = self.prefix_losses(
-                self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
+            losses = add_prefix(self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
             tgt = target['inputs']
             logits = main_logits(self.segmentor(tgt, mode='tensor'), self.seg_model, tgt.shape[2:])
             entropy = normalized_entropy(logits)

@@ -1,15 +1,14 @@
 """Online self-training with a mean teacher and ClassMix (DACS, Tranheden et al., WACV 2021)."""
-import copy
-from typing import Dict, Optional, Union
+from typing import Dict, Union
 
 import torch
-from mmengine.model import BaseModule
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig
+from mmseg.utils import add_prefix
 from torch import Tensor
 
-from ..utils import class_mix_masks, ema_update, main_logits, mix, weighted_cross_entropy
+from ..utils import WarmupEMA, class_mix_masks, mix, weighted_cross_entropy
+from .output_levels import main_logits
 from .uda_segmentor import UDASegmentor
 
 _WEIGHTINGS = ('fraction', 'confidence')
@@ -36,6 +35,10 @@ class MeanTeacherSegmentor(UDASegmentor):
        the number of EMA updates so far (the DACS/DAFormer warm-up; the first update copies the
        student). Float buffers (BatchNorm statistics) follow the same rule.
 
+    The teacher is mmengine's averaged model (:class:`~mmseg_da.models.utils.WarmupEMA`): its weights
+    are ``teacher.module.*`` and ``t`` is ``teacher.steps`` in checkpoints; checkpoints written before
+    (``teacher.*`` and ``ema_iter``) still load.
+
     "Main output" is the decode head's logits (for PIDNet the I branch); auxiliary heads only see
     the source loss. The teacher has no trainable parameters, so mmengine's
     ``MMSeparateDistributedDataParallel`` leaves it unwrapped; it is saved in checkpoints (for
@@ -44,15 +47,13 @@ class MeanTeacherSegmentor(UDASegmentor):
     ``train_cfg`` keys: ``alpha`` (0.99), ``pseudo_threshold`` (0.968), ``pseudo_weight``
     (``'fraction'``), ``class_mix`` (True; False trains on the unmixed target images),
     ``mix_loss_weight`` (1.0), ``ignore_index`` (255).
+
+    Args:
+        **kwargs: Those of :class:`UDASegmentor` (``segmentor``, ``train_cfg``, ...).
     """
 
-    def __init__(self,
-                 segmentor: ConfigType,
-                 train_cfg: OptConfigType = None,
-                 data_preprocessor: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None,
-                 pretrained: Optional[str] = None) -> None:
-        super().__init__(segmentor, train_cfg, data_preprocessor, init_cfg, pretrained)
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
         cfg = self.train_cfg
         self.alpha = float(cfg.get('alpha', 0.99))
         self.pseudo_threshold = float(cfg.get('pseudo_threshold', 0.968))
@@ -60,44 +61,44 @@ class MeanTeacherSegmentor(UDASegmentor):
         self.class_mix = bool(cfg.get('class_mix', True))
         self.mix_loss_weight = float(cfg.get('mix_loss_weight', 1.0))
         self.ignore_index = int(cfg.get('ignore_index', 255))
-        if not 0 <= self.alpha < 1:
-            raise ValueError(f'MeanTeacherSegmentor: train_cfg.alpha must be in [0, 1), got {self.alpha}')
+        if not 0 < self.alpha < 1:
+            raise ValueError(f'MeanTeacherSegmentor: train_cfg.alpha must be in (0, 1), got {self.alpha}')
         if not 0 < self.pseudo_threshold < 1:
             raise ValueError('MeanTeacherSegmentor: train_cfg.pseudo_threshold must be in (0, 1), got '
                              f'{self.pseudo_threshold}')
         if self.pseudo_weight not in _WEIGHTINGS:
             raise ValueError(f'MeanTeacherSegmentor: train_cfg.pseudo_weight must be one of {_WEIGHTINGS}, '
                              f'got {self.pseudo_weight!r}')
-        self.teacher = copy.deepcopy(self.segmentor)
-        self.teacher.requires_grad_(False)
+        # Not a BaseModule: init_weights() skips it; it copies the initialised student before its first use.
+        self.teacher = WarmupEMA(self.segmentor, self.alpha)
         self.teacher.eval()
-        # The teacher copies the (initialised) student before its first use; skip initialising it twice.
-        for module in self.teacher.modules():
-            if isinstance(module, BaseModule):
-                module.is_init = True
-        # Number of EMA updates so far; a buffer so that it is checkpointed and resumed.
-        self.register_buffer('ema_iter', torch.zeros((), dtype=torch.long))
 
     def train(self, mode: bool = True) -> 'MeanTeacherSegmentor':
         super().train(mode)
         self.teacher.eval()  # the teacher always predicts with its running statistics
         return self
 
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args, **kwargs) -> None:
+        if prefix + 'ema_iter' in state_dict:  # a checkpoint from before the mmengine EMA teacher
+            old = prefix + 'teacher.'
+            for key in [k for k in state_dict if k.startswith(old)]:
+                state_dict[old + 'module.' + key[len(old):]] = state_dict.pop(key)
+            state_dict[old + 'steps'] = state_dict.pop(prefix + 'ema_iter')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     @torch.no_grad()
     def update_teacher(self) -> float:
         """One EMA step of the teacher towards the student; returns the decay used."""
-        step = int(self.ema_iter)
-        alpha = min(1 - 1 / (step + 1), self.alpha)
-        ema_update(self.teacher, self.seg_model, alpha)
-        self.ema_iter += 1
+        alpha = self.teacher.alpha
+        self.teacher.update_parameters(self.seg_model)
         return alpha
 
     @torch.no_grad()
     def pseudo_label(self, inputs: Tensor) -> tuple:
         """Teacher labels and per-pixel weights ``(N, H, W)`` for the target ``inputs``."""
-        if int(self.ema_iter) == 0:  # before the first update: the teacher starts as the student
-            ema_update(self.teacher, self.seg_model, 0.0)
-        logits = main_logits(self.teacher(inputs, mode='tensor'), self.teacher, inputs.shape[2:])
+        if int(self.teacher.steps) == 0:  # before the first update: the teacher starts as the student
+            self.teacher.module.load_state_dict(self.seg_model.state_dict())
+        logits = main_logits(self.teacher(inputs, mode='tensor'), self.teacher.module, inputs.shape[2:])
         confidence, labels = torch.softmax(logits.float(), dim=1).max(dim=1)
         if self.pseudo_weight == 'fraction':
             fraction = (confidence >= self.pseudo_threshold).float().mean()
@@ -124,8 +125,7 @@ class MeanTeacherSegmentor(UDASegmentor):
             mixed_img, mixed_labels, mixed_weights = tgt_img, pl_labels, pl_weights
 
         with optim.optim_context(self.segmentor):
-            losses = self.prefix_losses(
-                self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
+            losses = add_prefix(self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
             logits = main_logits(self.segmentor(mixed_img, mode='tensor'), self.seg_model,
                                  mixed_labels.shape[-2:])
             losses['mix.loss_ce'] = self.mix_loss_weight * weighted_cross_entropy(

@@ -1,4 +1,4 @@
-"""Which output of an mmseg segmentor each adaptation level is, from one training forward.
+"""Which output of an mmseg segmentor is the "main" one and which the "aux" one, from one forward.
 
 Multi-level adaptation (AdaptSegNet) judges the segmentation output at several depths:
 
@@ -13,7 +13,9 @@ The forward goes through the segmentor's own ``forward(mode='tensor')`` (under D
 wrapper, so that its gradients are synchronised); the features that an auxiliary head needs are taken
 from that same pass with a forward hook on the backbone (or neck), not computed twice. The supervised
 loss is then the heads' own ``loss_by_feat``, prefixed ``decode.``/``aux.`` exactly as mmseg's
-``EncoderDecoder.loss`` does, so PIDNet's P/I/boundary terms stay mmseg's.
+``EncoderDecoder.loss`` does, so PIDNet's P/I/boundary terms stay mmseg's. Self-training and entropy
+minimisation take :func:`main_logits`; the FLOP count of every head and the fast inference path use the
+same functions.
 """
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple, Union
@@ -34,6 +36,55 @@ class HeadOutputs:
     """The raw training outputs of a segmentor's heads for one batch."""
     decode: Union[Tensor, Tuple[Tensor, ...]]
     auxiliary: Optional[Union[Tensor, List[Tensor]]] = None
+
+
+def output_indices(head: Optional[nn.Module]) -> Optional[Dict[str, int]]:
+    """Level -> index in the outputs of a head that returns several in training mode, else None."""
+    return next((v for k, v in MULTI_OUTPUT_HEADS.items() if isinstance(head, k)), None)
+
+
+def head_align_corners(seg_model: nn.Module) -> bool:
+    """The decode head's ``align_corners`` (False without one): how its logits are resized."""
+    return bool(getattr(getattr(seg_model, 'decode_head', None), 'align_corners', False))
+
+
+def main_logits(output: Union[Tensor, Sequence[Tensor]], seg_model: nn.Module, size: Tuple[int, int]) -> Tensor:
+    """The main logits of ``segmentor(inputs, mode='tensor')``, resized (bilinear) to ``size``.
+
+    In eval mode that forward returns the main logits. In training mode a multi-output head returns a
+    tuple (PIDNet's ``PIDHead``: ``(P, I, D)``), of which the ``main`` level is taken; any other head
+    returning a tuple contributes its first element.
+    """
+    if isinstance(output, (tuple, list)):
+        indices = output_indices(getattr(seg_model, 'decode_head', None))
+        output = output[indices['main'] if indices else 0]
+    return resize(output, size=size, mode='bilinear', align_corners=head_align_corners(seg_model))
+
+
+def head_outputs(segmentor: nn.Module, seg_model: nn.Module, inputs: Tensor) -> HeadOutputs:
+    """One forward of ``segmentor`` (maybe DDP-wrapped) around ``seg_model`` (plain): every head's outputs.
+
+    The auxiliary heads run on the backbone (or neck) features of that same forward, captured by a hook.
+    """
+    with_auxiliary_head = getattr(seg_model, 'with_auxiliary_head', False)
+    captured = []
+    handle = None
+    if with_auxiliary_head:
+        source = seg_model.neck if seg_model.with_neck else seg_model.backbone
+        handle = source.register_forward_hook(lambda _m, _i, out: captured.append(out))
+    try:
+        decode = segmentor(inputs, None, mode='tensor')
+    finally:
+        if handle is not None:
+            handle.remove()
+    auxiliary = None
+    if with_auxiliary_head:
+        if len(captured) != 1:
+            raise RuntimeError(f'expected one backbone/neck call per forward, saw {len(captured)}')
+        aux = seg_model.auxiliary_head
+        feats = captured[0]
+        auxiliary = [h.forward(feats) for h in aux] if isinstance(aux, nn.ModuleList) else aux.forward(feats)
+    return HeadOutputs(decode, auxiliary)
 
 
 class OutputLevels:
@@ -60,7 +111,7 @@ class OutputLevels:
         # level -> (which head, index in a multi-output head or None)
         self.sources: Dict[str, Tuple[str, Optional[int]]] = {}
         self.channels: Dict[str, int] = {}
-        indices = next((v for k, v in MULTI_OUTPUT_HEADS.items() if isinstance(head, k)), None)
+        indices = output_indices(head)
         if indices is not None:
             for level, index in indices.items():
                 self.sources[level] = ('decode', index)
@@ -99,25 +150,7 @@ class OutputLevels:
 
     def forward(self, segmentor: nn.Module, seg_model: nn.Module, inputs: Tensor) -> HeadOutputs:
         """One training forward of ``segmentor`` (maybe DDP-wrapped) around ``seg_model`` (plain)."""
-        captured = []
-        handle = None
-        if self.with_auxiliary_head:
-            source = seg_model.neck if seg_model.with_neck else seg_model.backbone
-            handle = source.register_forward_hook(lambda _m, _i, out: captured.append(out))
-        try:
-            decode = segmentor(inputs, None, mode='tensor')
-        finally:
-            if handle is not None:
-                handle.remove()
-        auxiliary = None
-        if self.with_auxiliary_head:
-            if len(captured) != 1:
-                raise RuntimeError(f'expected one backbone/neck call per forward, saw {len(captured)}')
-            aux = seg_model.auxiliary_head
-            feats = captured[0]
-            auxiliary = ([h.forward(feats) for h in aux]
-                         if isinstance(aux, nn.ModuleList) else aux.forward(feats))
-        return HeadOutputs(decode, auxiliary)
+        return head_outputs(segmentor, seg_model, inputs)
 
     def select(self, outputs: HeadOutputs, level: str) -> Tensor:
         """The logits of ``level`` in ``outputs``."""

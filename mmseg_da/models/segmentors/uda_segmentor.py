@@ -1,7 +1,6 @@
 """The one model class that knows about two domains at training time."""
 from typing import Dict, Optional, Union
 
-import torch
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
@@ -107,8 +106,3 @@ class UDASegmentor(BaseModel):
         if isinstance(optim_wrapper, OptimWrapperDict):
             return optim_wrapper['segmentor']
         return optim_wrapper
-
-    @staticmethod
-    def prefix_losses(losses: Dict[str, Tensor], prefix: str) -> Dict[str, Tensor]:
-        """Rename ``loss_x`` to ``{prefix}.loss_x`` (and other logged values alike)."""
-        return {f'{prefix}.{k}': v for k, v in losses.items()}

@@ -1,0 +1,11 @@
+"""What happens after training: multi-seed method comparisons (runs, budgets, statistics, tables)."""
+from .compare_methods import compare_methods
+from .comparison_table import ConfigResults, comparison_markdown
+from .run_budget import config_differences, training_budget
+from .seed_runs import SeedRun, plan_runs
+from .seed_statistics import Difference, SeedSummary, welch_difference
+
+__all__ = [
+    'compare_methods', 'ConfigResults', 'comparison_markdown', 'config_differences', 'training_budget', 'SeedRun',
+    'plan_runs', 'Difference', 'SeedSummary', 'welch_difference'
+]

@@ -1,0 +1,16 @@
+"""High-level entry points, as ``mmseg.apis``: building a segmentor from a config and a checkpoint."""
+from .checkpoint import (
+                         CheckpointMismatchError,
+                         checkpoint_state_dict,
+                         load_segmentor_checkpoint,
+                         read_checkpoint,
+                         segmentor_state_dict,
+)
+from .export import check_loads, export_segmentor, export_state, plain_config
+from .init_segmentor import dataset_meta_from_config, init_segmentor
+from .prediction import Predictor, build_split_dataset, list_images, predict, unique_names
+
+__all__ = ['init_segmentor', 'load_segmentor_checkpoint', 'read_checkpoint', 'checkpoint_state_dict',
+           'segmentor_state_dict', 'CheckpointMismatchError', 'dataset_meta_from_config',
+           'Predictor', 'predict', 'build_split_dataset', 'list_images', 'unique_names',
+           'export_segmentor', 'export_state', 'plain_config', 'check_loads']

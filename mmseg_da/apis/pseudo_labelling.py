@@ -1,0 +1,207 @@
+"""Offline pseudo-labels: a trained (teacher) segmentor labels the target training images of a config.
+
+For image ``<img_dir>/<rel>.<ext>`` the labeller writes ``<out>/<rel>.png``: a single-channel PNG of train
+ids at the image's size, low-confidence pixels 255 (ignored); ``PseudoLabelDataset(dataset=<same target>,
+label_dir=<out>)`` reads them back. ``<out>/summary.json`` holds per-class confidence statistics.
+"""
+import shutil
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.utils import ProgressBar
+from PIL import Image
+
+from mmseg_da.datasets.pseudo_label import pseudo_label_name
+from mmseg_da.utils.config_walk import find_target_dataset
+from mmseg_da.utils.inference import inference_pipeline
+
+from .class_quantiles import ClassQuantiles
+from .init_segmentor import init_segmentor
+
+IGNORE_INDEX = 255
+SUMMARY = 'summary.json'
+
+
+def target_dataset_config(cfg: Config) -> dict:
+    """The config's target training set, with its test pipeline without annotations."""
+    train_set = (cfg.get('train_dataloader') or {}).get('dataset')
+    target = find_target_dataset(train_set)
+    if target is None:
+        raise ValueError('the config\'s train_dataloader.dataset has no target domain: expected a '
+                         '`UDADataset` (its `target`) or a `PseudoLabelDataset` (its `dataset`), got '
+                         f'{(train_set or {}).get("type")!r}')
+    return dict(target, pipeline=inference_pipeline(cfg, with_annotations=False))
+
+
+def prepare_output(out: Path, force: bool) -> None:
+    """Refuse a non-empty output folder, unless ``force`` and it is an earlier pseudo-label output.
+
+    With ``force`` the earlier labels (``*.png``, the summary, the cache) are removed first, so no stale
+    label of an image that is no longer predicted survives; other files are left alone.
+    """
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f'--out {str(out)!r} is a file, not a folder')
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise FileExistsError(f'--out {str(out)!r} is not empty; pseudo-labels are written into an empty '
+                                  'folder (pass --force to replace an earlier pseudo-label output there)')
+        if not (out / SUMMARY).is_file():
+            raise FileExistsError(f'--force: {str(out)!r} holds no {SUMMARY}, so it is not an earlier '
+                                  'pseudo-label output; refusing to delete its PNG files')
+        for png in out.rglob('*.png'):
+            png.unlink()
+        (out / SUMMARY).unlink()
+        shutil.rmtree(out / '.raw', ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def confidence_and_labels(result) -> tuple:
+    """Max-softmax confidence and arg-max labels ``(H, W)`` of one prediction, as numpy arrays."""
+    logits = result.seg_logits.data.float()
+    if logits.shape[0] < 2:
+        raise ValueError('pseudo-labels need a multi-class softmax output; the segmentor predicts '
+                         f'{logits.shape[0]} channel(s)')
+    conf, labels = torch.softmax(logits, dim=0).max(dim=0)
+    return conf.cpu().numpy(), labels.cpu().numpy().astype(np.uint8)
+
+
+def save_label(path: Path, labels: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(labels, mode='L').save(path)
+
+
+def summarise(classes: List[str], stats: dict, thresholds: np.ndarray, n_images: int, mode: dict) -> dict:
+    """The per-class summary written to ``summary.json``."""
+    total = stats['pixels'].sum()
+    rows = []
+    for c, name in enumerate(classes):
+        pixels = int(stats['pixels'][c])
+        rows.append(dict(
+            name=name, pixels=pixels, share=pixels / total if total else 0.0,
+            mean_confidence=float(stats['conf_sum'][c] / pixels) if pixels else None,
+            threshold=float(thresholds[c]), kept=int(stats['kept'][c]),
+            kept_ratio=float(stats['kept'][c] / pixels) if pixels else None))
+    return dict(images=n_images, pixels=int(total), kept=int(stats['kept'].sum()),
+                kept_ratio=float(stats['kept'].sum() / total) if total else 0.0, classes=rows, **mode)
+
+
+def format_summary(summary: dict) -> str:
+    """The summary as a console table."""
+    fmt = '{:>16} {:>12} {:>7} {:>9} {:>9} {:>8}'
+    lines = [fmt.format('class', 'pixels', 'share', 'mean conf', 'threshold', 'kept')]
+    for row in summary['classes']:
+        mean = '-' if row['mean_confidence'] is None else f'{row["mean_confidence"]:.3f}'
+        kept = '-' if row['kept_ratio'] is None else f'{100 * row["kept_ratio"]:.1f}%'
+        lines.append(fmt.format(row['name'][:16], row['pixels'], f'{100 * row["share"]:.1f}%', mean,
+                                f'{row["threshold"]:.4f}', kept))
+    lines.append(f'{summary["images"]} images, {summary["pixels"]} pixels, '
+                 f'{100 * summary["kept_ratio"]:.1f}% kept (the rest is 255 = ignored)')
+    return '\n'.join(lines)
+
+
+class PseudoLabeller:
+    """Predicts the target images of a config and writes their pseudo-labels, with per-class statistics.
+
+    Args:
+        cfg: The (student's or adaptation) config whose training set has a target domain.
+        checkpoint: The teacher checkpoint (plain, exported or adaptation), loaded strictly.
+        out: Output folder; must be empty unless ``force`` (see :func:`prepare_output`).
+        threshold: Ignore pixels whose confidence is below it; or
+        class_percentile: per class, ignore the least confident ``P`` % of its pixels (exact quantile).
+    """
+
+    def __init__(self, cfg: Config, checkpoint: str, out: str, threshold: Optional[float] = None,
+                 class_percentile: Optional[float] = None, device: str = 'cpu', batch_size: int = 1,
+                 force: bool = False) -> None:
+        if (threshold is None) == (class_percentile is None):
+            raise ValueError('give exactly one of threshold and class_percentile')
+        from mmseg.registry import DATASETS
+        target = target_dataset_config(cfg)  # before the model: a config without target fails fast
+        self.model = init_segmentor(cfg, checkpoint, device)
+        if not self.model.dataset_meta:
+            raise ValueError(f'no class names for {cfg.filename}: neither the checkpoint\'s meta nor the '
+                             'config\'s datasets define `classes`')
+        self.dataset = DATASETS.build(target)
+        if len(self.dataset) == 0:
+            raise ValueError(f'the target dataset ({target.get("type")}) of {cfg.filename} is empty')
+        self.classes = list(self.model.dataset_meta['classes'])
+        self.threshold, self.class_percentile = threshold, class_percentile
+        self.batch_size = batch_size
+        self.img_dir = getattr(self.dataset, 'data_prefix', {}).get('img_path')
+        self.out = Path(out)
+        prepare_output(self.out, force)
+        self.cache = self.out / '.raw'  # --class-percentile: predictions kept until thresholds are known
+        n_cls = len(self.classes)
+        self.stats = dict(pixels=np.zeros(n_cls), conf_sum=np.zeros(n_cls), kept=np.zeros(n_cls))
+        self.quantiles = None if class_percentile is None else ClassQuantiles(n_cls, class_percentile / 100)
+        self.names: List[Path] = []
+
+    def predict(self) -> None:
+        """Pass 1: every target image; with a fixed threshold its label PNG is written right away."""
+        n_cls, size = len(self.classes), len(self.dataset)
+        print(f'pseudo-labelling {size} target image(s) into {self.out}')
+        bar = ProgressBar(size)
+        for start in range(0, size, self.batch_size):
+            batch = [self.dataset[i] for i in range(start, min(start + self.batch_size, size))]
+            with torch.no_grad():
+                results = self.model.test_step(pseudo_collate(batch))
+            for result in results:
+                conf, labels = confidence_and_labels(result)
+                if int(labels.max()) >= n_cls:
+                    raise ValueError(f'the segmentor predicts class {int(labels.max())} but the checkpoint/config '
+                                     f'name {n_cls} classes')
+                name = Path(pseudo_label_name(result.img_path, self.img_dir))
+                self.names.append(name)
+                self.stats['pixels'] += np.bincount(labels.ravel(), minlength=n_cls)[:n_cls]
+                self.stats['conf_sum'] += np.bincount(labels.ravel(), weights=conf.ravel(),
+                                                      minlength=n_cls)[:n_cls]
+                if self.threshold is not None:
+                    labels[conf < self.threshold] = IGNORE_INDEX
+                    save_label(self.out / name, labels)
+                else:
+                    self.quantiles.add(labels, conf)
+                    raw = self.cache / name.with_suffix('.npz')
+                    raw.parent.mkdir(parents=True, exist_ok=True)
+                    np.savez_compressed(raw, labels=labels, conf=conf.astype(np.float32))
+                bar.update()
+        print()
+
+    def _cached(self):
+        for name in self.names:
+            raw = np.load(self.cache / name.with_suffix('.npz'))
+            yield name, raw['labels'], raw['conf']
+
+    def thresholds(self) -> np.ndarray:
+        """Per-class thresholds; with a class percentile, passes 2 and 3 find them and write the PNGs."""
+        if self.threshold is not None:
+            return np.full(len(self.classes), self.threshold)
+        for _, labels, conf in self._cached():
+            self.quantiles.refine(labels, conf)
+        thresholds = self.quantiles.thresholds()
+        for name, labels, conf in self._cached():
+            labels[conf < thresholds[labels]] = IGNORE_INDEX
+            save_label(self.out / name, labels)
+        shutil.rmtree(self.cache)
+        return thresholds
+
+    def summary(self, thresholds: np.ndarray) -> dict:
+        """Count what was written and summarise it per class."""
+        n_cls = len(self.classes)
+        for name in self.names:
+            labels = np.asarray(Image.open(self.out / name))
+            self.stats['kept'] += np.bincount(labels.ravel(), minlength=256)[:n_cls]
+        mode = (dict(threshold=self.threshold) if self.threshold is not None else
+                dict(class_percentile=self.class_percentile))
+        return summarise(self.classes, self.stats, thresholds, len(self.names), mode)
+
+    def run(self) -> dict:
+        """All passes; writes ``summary.json`` and returns the summary."""
+        import json
+        self.predict()
+        summary = self.summary(self.thresholds())
+        (self.out / SUMMARY).write_text(json.dumps(summary, indent=2))
+        return summary

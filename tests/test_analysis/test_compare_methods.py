@@ -1,0 +1,130 @@
+"""tools/analysis/compare_methods.py: killed mid-run and re-run, it skips finished runs, trains the torn one
+again, and its table's numbers are those of the runs' logs."""
+import json
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from da_testing import REPO_ROOT, run_tool, small_config, start_tool
+
+from mmseg_da.analysis import compare_methods
+from mmseg_da.analysis.seed_runs import SeedRun, final_eval
+
+TOOL = 'tools/analysis/compare_methods.py'
+CONFIG = 'configs/camvid_day2dusk_source_only.py'
+
+
+def child_pids(pid: int) -> list:
+    """The live children of a process (Linux /proc; empty elsewhere)."""
+    path = Path(f'/proc/{pid}/task/{pid}/children')
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def files_and_times(folder: Path) -> dict:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob('*')}
+
+
+def final_val_line(work_dir: Path) -> dict:
+    """The last validation line of a run's scalars.json files, read without the package."""
+    lines = [json.loads(t) for path in sorted(work_dir.glob('*/vis_data/scalars.json'))
+             for t in path.read_text().splitlines() if t.strip()]
+    return [line for line in lines if 'mIoU' in line][-1]
+
+
+@pytest.fixture(scope='module')
+def killed_then_resumed(tmp_path_factory, tiny_camvid):
+    """The tool on one config x seeds 0 and 1, stopped by SIGTERM while seed 1 trains, then run again."""
+    tmp = tmp_path_factory.mktemp('compare')
+    cfg = small_config(CONFIG, tmp / 'cfg', tiny_camvid)
+    work = tmp / 'runs'
+    args = [str(cfg), '--baseline', str(cfg), '--seeds', '0', '1', '--work-dir', str(work)]
+    proc = start_tool(TOOL, *args)
+    seed0, seed1 = work / cfg.stem / 'seed0', work / cfg.stem / 'seed1'
+    started = False
+    for line in proc.stderr:
+        if line.startswith('[2/2]'):
+            started = True
+            break
+    assert started, f'seed 1 never started: {proc.communicate()}'
+    deadline = time.monotonic() + 300
+    while not list(seed1.glob('*/vis_data/config.py')) and time.monotonic() < deadline:
+        time.sleep(0.2)  # kill once seed 1's Runner has begun writing its logs: a torn run
+    children = child_pids(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=120)
+    killed = dict(returncode=proc.returncode, children=children, seed0=files_and_times(seed0),
+                  torn=sorted(p.name for p in seed1.iterdir() if p.is_dir()))
+    resumed = run_tool(TOOL, *args)
+    return dict(killed=killed, resumed=resumed, cfg=cfg, work=work, seed0=seed0, seed1=seed1)
+
+
+def test_sigterm_stops_the_training_and_leaves_a_torn_run(killed_then_resumed):
+    killed = killed_then_resumed['killed']
+    assert killed['returncode'] == 128 + signal.SIGTERM
+    assert killed['torn'], 'seed 1 had no log folder when it was stopped'
+    for pid in killed['children']:  # the training process was stopped and reaped, not orphaned
+        assert not Path(f'/proc/{pid}').exists()
+
+
+def test_rerun_skips_finished_runs_and_trains_torn_ones_again(killed_then_resumed):
+    resumed, seed1 = killed_then_resumed['resumed'], killed_then_resumed['seed1']
+    stem = killed_then_resumed['cfg'].stem
+    assert f'[1/2] {stem} seed 0: finished earlier, skipped' in resumed.stderr
+    assert f'[2/2] {stem} seed 1: torn run cleared, training' in resumed.stderr
+    # seed 0 untouched: no file added, removed or rewritten
+    assert files_and_times(killed_then_resumed['seed0']) == killed_then_resumed['killed']['seed0']
+    # seed 1 trained once from scratch: one log folder, not the torn one
+    logs = [p.name for p in seed1.iterdir() if p.is_dir()]
+    assert len(logs) == 1 and logs[0] not in killed_then_resumed['killed']['torn']
+    assert final_val_line(seed1)['step'] == 2
+
+
+def test_table_means_and_stds_equal_those_of_the_logs(killed_then_resumed):
+    table = killed_then_resumed['resumed'].stdout
+    vals = [final_val_line(killed_then_resumed[s]) for s in ('seed0', 'seed1')]
+    rows = {}
+    for line in table.splitlines():
+        if line.startswith('| ') and not line.startswith('| :'):
+            cells = [c.strip() for c in line.strip('|').split('|')]
+            rows.setdefault(cells[0], cells)
+    header, row = rows['config'], rows[f"{killed_then_resumed['cfg'].stem} (baseline)"]
+    for domain in ('day', 'dusk'):
+        values = [v[f'{domain}/mIoU'] for v in vals]
+        assert row[header.index(f'{domain} mIoU')] == f'{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f}'
+    checked = 0
+    for cls in ('sky', 'building', 'road', 'tree', 'car'):  # per class on the target (dusk)
+        values = [v[f'dusk/IoU.{cls}'] for v in vals]
+        cell = rows[cls][1]
+        if all(np.isfinite(values)):
+            assert cell == f'{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f}'
+            checked += 1
+        else:
+            assert cell == '-'
+    assert checked >= 2
+
+
+def test_finished_run_trained_differently_is_refused(killed_then_resumed):
+    cfg, work, seed0 = killed_then_resumed['cfg'], killed_then_resumed['work'], killed_then_resumed['seed0']
+    before = files_and_times(seed0)
+    with pytest.raises(ValueError, match=r'trained differently.*train_cfg\.max_iters: 2 vs 3'):
+        compare_methods([str(cfg)], [0, 1], str(work), str(REPO_ROOT / 'tools/train.py'), baseline=str(cfg),
+                        cfg_options=['train_cfg.max_iters=3'])
+    assert files_and_times(seed0) == before
+
+
+def test_run_without_its_final_evaluation_is_torn(killed_then_resumed, tmp_path):
+    copy = shutil.copytree(killed_then_resumed['seed0'], tmp_path / 'seed0')
+    run = SeedRun(killed_then_resumed['cfg'], 0, copy)
+    assert final_eval(run).iteration == 2
+    scalars = next(copy.glob('*/vis_data/scalars.json'))
+    lines = scalars.read_text().splitlines()
+    scalars.write_text('\n'.join(line for line in lines if 'mIoU' not in line) + '\n')
+    assert final_eval(run) is None
+    scalars.write_text('\n'.join(lines) + '\n')
+    assert final_eval(run) is not None
+    dumped = next(copy.glob('*/vis_data/config.py'))  # the run's own config: evaluated at 2 of 4 iterations
+    dumped.write_text(dumped.read_text().replace('max_iters=2', 'max_iters=4'))
+    assert final_eval(run) is None
