@@ -5,6 +5,8 @@ import pytest
 import torch
 from da_testing import REPO_ROOT, run_tool, shared_data_root, small_config  # noqa: F401  (re-exported)
 
+from mmseg_da.datasets.synthetic_loveda import make_synthetic_loveda
+
 # One thread: the machines here have 2 cores, and tools run as subprocesses alongside the test process;
 # oversubscribed threads made model tests an order of magnitude slower.
 torch.set_num_threads(1)
@@ -27,8 +29,6 @@ def shared_data() -> Path:
 def tiny_loveda(tmp_path_factory) -> Path:
     """A deterministic two-domain LoveDA-layout dataset of 32x32 tiles (4 train, 2 val per domain)."""
     root = tmp_path_factory.mktemp('tiny_loveda')
-    run_tool('tools/make_synthetic_loveda.py', str(root), '--size', '32', '--train', '4', '--val', '2',
-             '--test', '1')
-    return root
+    return Path(make_synthetic_loveda(str(root), size=32, train=4, val=2, test=1))
 
 

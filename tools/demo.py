@@ -18,6 +18,7 @@ from typing import List
 from mmengine.config import Config
 
 from mmseg_da.utils.config_overrides import set_data_root, set_image_size, set_schedule_length, train_from_scratch
+from mmseg_da.utils.tables import markdown_table
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -71,11 +72,9 @@ def main() -> None:
     domains = sorted({k.split('/')[0] for k in metrics if k.endswith('/mIoU')})
     print(f'\nPIDNet-S trained on Urban ({args.iters} iterations, {args.size}x{args.size}); '
           f'checkpoint {checkpoint}')
-    print(f'| {"domain":8} | {"mIoU":>6} | {"mAcc":>6} | {"aAcc":>6} |')
-    print(f'|{"-" * 10}|{"-" * 8}|{"-" * 8}|{"-" * 8}|')
-    for d in domains:
-        print(f'| {d:8} | {metrics[d + "/mIoU"]:6.2f} | {metrics[d + "/mAcc"]:6.2f} | '
-              f'{metrics[d + "/aAcc"]:6.2f} |')
+    keys = ('mIoU', 'mAcc', 'aAcc')
+    rows = [[d] + [f'{metrics[f"{d}/{k}"]:.2f}' for k in keys] for d in domains]
+    print(markdown_table(['domain', *keys], rows, align='lrrr'))
 
 
 if __name__ == '__main__':

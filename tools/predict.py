@@ -22,11 +22,8 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-import torch
-from mmengine.config import DictAction
-
 from mmseg_da.apis.prediction import predict
-from mmseg_da.utils.cli import clear_errors, load_config, require_file
+from mmseg_da.utils.cli import add_inference_arguments, clear_errors, load_config, require_file
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -42,10 +39,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--overlay', type=float, default=0.5,
                         help='opacity of the mask in <name>_overlay.png and <name>_compare.png, in [0, 1]; '
                         '0 writes no overlay (comparisons are then drawn at 0.5)')
-    parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--batch-size', type=int, default=1, help='images per forward pass')
-    parser.add_argument('--data-root', help='folder of the config\'s dataset(s), instead of the config\'s data_root')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+    add_inference_arguments(parser)
     args = parser.parse_args(argv)
     if not args.inputs and not args.dataset_split:
         parser.error('give image files/folders as INPUT, or --dataset-split val|test')

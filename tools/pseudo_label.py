@@ -16,11 +16,8 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-import torch
-from mmengine.config import DictAction
-
 from mmseg_da.apis.pseudo_labelling import PseudoLabeller, format_summary
-from mmseg_da.utils.cli import clear_errors, load_config
+from mmseg_da.utils.cli import add_inference_arguments, clear_errors, load_config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -37,10 +34,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     mode.add_argument('--class-percentile', type=float, default=None, metavar='P',
                       help='per class, ignore the pixels below the P-th percentile of its confidences, '
                       'P in [0, 100)')
-    parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
-    parser.add_argument('--batch-size', type=int, default=1, help='images per forward pass')
-    parser.add_argument('--data-root', help='folder of the config\'s dataset(s), instead of the config\'s data_root')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+    add_inference_arguments(parser)
     args = parser.parse_args(argv)
     if args.class_percentile is None and args.threshold is None:
         args.threshold = 0.9

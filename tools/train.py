@@ -9,16 +9,13 @@ Runs go through ``DARunner`` (mmseg_da/engine/runner.py) unless the config names
 checkpoints are written atomically, and ``--resume`` continues exactly where the last one left off.
 """
 import argparse
-import logging
 import os
 
-from mmengine.config import Config, DictAction
-from mmengine.device import get_device
-from mmengine.logging import print_log
+from mmengine.config import DictAction
 from mmseg.registry import RUNNERS
 
 import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine checkpoints)
-from mmseg_da.utils.cli import clear_errors, load_config, set_launcher
+from mmseg_da.utils.cli import clear_errors, enable_amp, load_config, set_launcher
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,6 +37,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true', default=False,
                         help='enable automatic-mixed-precision training (fp16 with dynamic loss scaling; needs a '
                         'CUDA GPU)')
+    parser.add_argument('--data-root', help='folder of the config\'s dataset(s), instead of the config\'s '
+                        'data_root (several dataset folders: the folder that holds them all)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, key=value pairs merged into it '
                         '(e.g. train_cfg.max_iters=100 model.backbone.init_cfg=None)')
@@ -52,38 +51,10 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def enable_amp(cfg: Config) -> None:
-    """Switch the optimizer wrapper(s) to ``AmpOptimWrapper``.
-
-    mmseg's own tool only handles a single ``OptimWrapper``; adaptation configs build an
-    ``OptimWrapperDict`` through a constructor, with one sub-config per submodule, each switched here.
-    """
-    if get_device() == 'cpu':  # mmengine's AmpOptimWrapper would stop with a bare assertion
-        raise ValueError('--amp: automatic mixed precision trains in float16 with dynamic loss scaling on a '
-                         'GPU (mmengine\'s AmpOptimWrapper), but this machine has no CUDA device '
-                         '(torch.cuda.is_available() is False); train without --amp on CPU')
-    wrapper = cfg.optim_wrapper
-    if 'constructor' in wrapper and 'optimizer' not in wrapper:
-        subs = {k: v for k, v in wrapper.items() if isinstance(v, dict) and 'optimizer' in v}
-        if not subs:
-            raise ValueError('--amp: optim_wrapper has a constructor but no sub-wrapper with an optimizer')
-    else:
-        subs = {'optim_wrapper': wrapper}
-    for name, sub in subs.items():
-        kind = sub.get('type', 'OptimWrapper')
-        if kind == 'AmpOptimWrapper':
-            print_log(f'AMP is already enabled for {name}.', logger='current', level=logging.WARNING)
-        elif kind != 'OptimWrapper':
-            raise ValueError(f'--amp supports OptimWrapper sub-wrappers, but {name} has type {kind!r}')
-        else:
-            sub['type'] = 'AmpOptimWrapper'
-            sub['loss_scale'] = 'dynamic'
-
-
 def main() -> None:
     args = parse_args()
     with clear_errors('train.py'):
-        cfg = load_config(args.config, args.cfg_options, args.work_dir)
+        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.data_root)
         set_launcher(cfg, args.launcher)
         if args.amp:
             enable_amp(cfg)

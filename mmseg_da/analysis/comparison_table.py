@@ -3,11 +3,10 @@ import math
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
-from prettytable import PrettyTable, TableStyle
-
-from mmseg_da.utils.work_dir_logs import EvalRecord
+from mmseg_da.utils.tables import markdown_table
 
 from .seed_statistics import Difference, SeedSummary, welch_difference
+from .work_dir_logs import EvalRecord
 
 
 @dataclass
@@ -60,15 +59,6 @@ def _difference(results: ConfigResults, baseline: ConfigResults, key: str, confi
     return _delta_text(welch_difference(values, base, confidence), with_interval)
 
 
-def _markdown(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    table = PrettyTable([h.replace('|', '\\|') for h in headers])
-    table.set_style(TableStyle.MARKDOWN)
-    table.align = 'l'
-    for row in rows:
-        table.add_row([str(c).replace('|', '\\|') for c in row])
-    return table.get_string()
-
-
 def domains_of(results: ConfigResults) -> List[str]:
     """The evaluated domains (``<domain>/mIoU``); ``['']`` for a plain, single-domain evaluation."""
     return results.evals[0].domains or ['']
@@ -114,7 +104,7 @@ def comparison_markdown(results: Sequence[ConfigResults], baseline: str, target_
              '0 (beyond seed noise).', '']
     if caption:
         lines[0:0] = [caption, '']
-    lines.append(_markdown(headers, rows))
+    lines.append(markdown_table(headers, rows))
 
     if target_domain is not None:
         prefix = f'{target_domain}/IoU.' if target_domain else 'IoU.'
@@ -125,6 +115,6 @@ def comparison_markdown(results: Sequence[ConfigResults], baseline: str, target_
         lines += ['', f'Per-class IoU (%) on {target_domain or "the evaluation set"} (target): the baseline\'s '
                   f'mean ± std, and each config\'s difference of the means (**bold**: its {level} Welch interval '
                   'excludes 0; -: a seed has no IoU for the class).', '',
-                  _markdown(['class', baseline] + [r.name for r in compared], rows)]
+                  markdown_table(['class', baseline] + [r.name for r in compared], rows)]
     return '\n'.join(lines) + '\n'
 

@@ -10,6 +10,8 @@ from typing import Any, Dict, List, Mapping
 
 from mmengine.config import Config
 
+from mmseg_da.utils.config_walk import iter_dicts
+
 #: Types (by part of their name) and keys of the transforms and data preprocessors that set an image size.
 SIZE_TYPES = ('Resize', 'Crop', 'DataPreProcessor')
 SIZE_KEYS = ('scale', 'crop_size', 'scale_factor', 'ratio_range', 'keep_ratio', 'size', 'size_divisor')
@@ -45,6 +47,8 @@ def flatten(node: Any, prefix: str = '') -> Dict[str, Any]:
     return {prefix: node}
 
 
+# Not config_walk.dataset_configs: that keeps a PseudoLabelDataset whole, while a budget looks through it
+# (and through any config holding `dataset`/`datasets`) and tracks the role of what it reads.
 def _leaf_datasets(node: Any, found: List[str], role: str = '') -> List[str]:
     """Every dataset inside ``node`` that wraps no other, without its pipeline, with its role (``source``:
     labelled, ``target``: its labels unread), as sorted-key JSON."""
@@ -68,14 +72,9 @@ def _leaf_datasets(node: Any, found: List[str], role: str = '') -> List[str]:
 def _size_settings(node: Any, found: List[str]) -> List[str]:
     """``'<type>.<key>=<value>'`` for every size key of every resize, crop or data preprocessor inside ``node``
     (other transforms with a ``scale``, e.g. an affine augmentation, are part of the method)."""
-    if isinstance(node, dict):
-        if isinstance(node.get('type'), str) and any(w in node['type'] for w in SIZE_TYPES):
-            found += [f"{node['type']}.{k}={node[k]}" for k in SIZE_KEYS if k in node]
-        for value in node.values():
-            _size_settings(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _size_settings(value, found)
+    for cfg in iter_dicts(node):
+        if isinstance(cfg.get('type'), str) and any(w in cfg['type'] for w in SIZE_TYPES):
+            found += [f"{cfg['type']}.{k}={cfg[k]}" for k in SIZE_KEYS if k in cfg]
     return found
 
 

@@ -20,9 +20,9 @@ from typing import Callable, Dict, List, Optional, Sequence
 from mmengine.config import Config, DictAction
 
 from mmseg_da.engine.runner import checkpoint_problem
-from mmseg_da.utils.work_dir_logs import EvalRecord, WorkDirError, load_run
 
 from .run_budget import config_differences
+from .work_dir_logs import EvalRecord, WorkDirError, load_run
 
 #: Written into a run's work dir before it is trained: how it was launched (the dumped config says the rest).
 RECORD_FILE = 'compare_run.json'

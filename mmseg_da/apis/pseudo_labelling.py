@@ -18,6 +18,7 @@ from PIL import Image
 from mmseg_da.datasets.pseudo_label import pseudo_label_name
 from mmseg_da.utils.config_walk import find_target_dataset
 from mmseg_da.utils.inference import inference_pipeline
+from mmseg_da.utils.tables import console_table
 
 from .class_quantiles import ClassQuantiles
 from .init_segmentor import init_segmentor
@@ -91,13 +92,12 @@ def summarise(classes: List[str], stats: dict, thresholds: np.ndarray, n_images:
 
 def format_summary(summary: dict) -> str:
     """The summary as a console table."""
-    fmt = '{:>16} {:>12} {:>7} {:>9} {:>9} {:>8}'
-    lines = [fmt.format('class', 'pixels', 'share', 'mean conf', 'threshold', 'kept')]
+    rows = []
     for row in summary['classes']:
         mean = '-' if row['mean_confidence'] is None else f'{row["mean_confidence"]:.3f}'
         kept = '-' if row['kept_ratio'] is None else f'{100 * row["kept_ratio"]:.1f}%'
-        lines.append(fmt.format(row['name'][:16], row['pixels'], f'{100 * row["share"]:.1f}%', mean,
-                                f'{row["threshold"]:.4f}', kept))
+        rows.append([row['name'], row['pixels'], f'{100 * row["share"]:.1f}%', mean, f'{row["threshold"]:.4f}', kept])
+    lines = [console_table(rows, ['class', 'pixels', 'share', 'mean conf', 'threshold', 'kept'], align='lrrrrr')]
     lines.append(f'{summary["images"]} images, {summary["pixels"]} pixels, '
                  f'{100 * summary["kept_ratio"]:.1f}% kept (the rest is 255 = ignored)')
     return '\n'.join(lines)

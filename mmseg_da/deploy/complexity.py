@@ -6,9 +6,13 @@ import torch
 from torch import nn
 
 from mmseg_da.models.segmentors.output_levels import head_outputs
+from mmseg_da.utils.tables import console_table
 
 #: fvcore counts one fused multiply-add as one FLOP (its documented convention).
 FLOP_CONVENTION = 'fvcore: 1 multiply-add = 1 FLOP'
+#: The figures of :func:`count_flops` written to ``flops.json`` (read back by the results table).
+JSON_KEYS = ('params', 'flops_per_image', 'flops_per_batch', 'shape', 'batch', 'convention',
+             'flops_per_image_with_aux_heads')
 
 
 class _TensorForward(nn.Module):
@@ -118,3 +122,32 @@ def count_flops(segmentor: nn.Module, shape: Tuple[int, int], batch: int = 1,
     finally:
         segmentor.train(was_training)
     return result
+
+
+def model_description(segmentor: nn.Module) -> str:
+    """``Segmentor + Backbone + DecodeHead [+ AuxiliaryHead]``: the classes of the segmentor and its parts."""
+    parts = [type(segmentor).__name__]
+    for part in ('backbone', 'decode_head', 'auxiliary_head'):
+        module = getattr(segmentor, part, None)
+        if module is not None:
+            parts.append(type(module).__name__)
+    return ' + '.join(parts)
+
+
+def flops_summary(result: Dict[str, object], config: str) -> str:
+    """:func:`count_flops`'s figures (with ``model`` set) as a console table, then any operators not counted."""
+    h, w = result['shape']
+    rows = [('config', config),
+            ('model', result['model']),
+            ('input', f"{result['batch']} x 3 x {h} x {w}"),
+            ('parameters', f"{result['params']:,} ({result['params'] / 1e6:.3f} M)"),
+            ('FLOPs per image (inference)', f"{result['flops_per_image'] / 1e9:.3f} G"),
+            (f"FLOPs per batch of {result['batch']}", f"{result['flops_per_batch'] / 1e9:.3f} G"),
+            ('FLOPs per image, training-only heads too',
+             f"{result['flops_per_image_with_aux_heads'] / 1e9:.3f} G"),
+            ('convention', result['convention'])]
+    lines = [console_table(rows)]
+    if result['uncounted_ops']:
+        ops = ', '.join(f'{op} x{n}' for op, n in result['uncounted_ops'].items())
+        lines.append(f'Not counted (no fvcore formula; element-wise ops without multiply-adds): {ops}')
+    return '\n'.join(lines)

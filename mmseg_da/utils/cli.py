@@ -1,5 +1,7 @@
 """Shared pieces of the command-line tools: loading a config and turning bad input into clear errors."""
+import argparse
 import contextlib
+import logging
 import os
 import os.path as osp
 import re
@@ -8,6 +10,8 @@ import warnings
 from typing import Iterator, Optional
 
 from mmengine.config import Config
+from mmengine.device import get_device
+from mmengine.logging import print_log
 
 from mmseg_da.mmcv_lite import MissingCompiledOpError
 
@@ -118,6 +122,16 @@ def clear_errors(tool: str) -> Iterator[None]:
         sys.exit(1)
 
 
+def add_inference_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every inference tool shares: --device, --batch-size, --data-root, --cfg-options."""
+    import torch
+    from mmengine.config import DictAction
+    parser.add_argument('--device', default='cuda:0' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--batch-size', type=int, default=1, help='images per forward pass')
+    parser.add_argument('--data-root', help='folder of the config\'s dataset(s), instead of the config\'s data_root')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+
+
 def set_launcher(cfg: Config, launcher: str) -> None:
     """Record the launcher, and make ``--launcher pytorch`` work without CUDA (gloo on CPU).
 
@@ -146,3 +160,31 @@ def set_launcher(cfg: Config, launcher: str) -> None:
                  'MMSeparateDistributedDataParallel': 'CPUSeparateDistributedDataParallel'}
     wrapper['type'] = cpu_types.get(wrapper.get('type', 'MMDistributedDataParallel'), wrapper.get('type'))
     cfg.model_wrapper_cfg = wrapper
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch the optimizer wrapper(s) to ``AmpOptimWrapper``.
+
+    mmseg's own tool only handles a single ``OptimWrapper``; adaptation configs build an
+    ``OptimWrapperDict`` through a constructor, with one sub-config per submodule, each switched here.
+    """
+    if get_device() == 'cpu':  # mmengine's AmpOptimWrapper would stop with a bare assertion
+        raise ValueError('--amp: automatic mixed precision trains in float16 with dynamic loss scaling on a '
+                         'GPU (mmengine\'s AmpOptimWrapper), but this machine has no CUDA device '
+                         '(torch.cuda.is_available() is False); train without --amp on CPU')
+    wrapper = cfg.optim_wrapper
+    if 'constructor' in wrapper and 'optimizer' not in wrapper:
+        subs = {k: v for k, v in wrapper.items() if isinstance(v, dict) and 'optimizer' in v}
+        if not subs:
+            raise ValueError('--amp: optim_wrapper has a constructor but no sub-wrapper with an optimizer')
+    else:
+        subs = {'optim_wrapper': wrapper}
+    for name, sub in subs.items():
+        kind = sub.get('type', 'OptimWrapper')
+        if kind == 'AmpOptimWrapper':
+            print_log(f'AMP is already enabled for {name}.', logger='current', level=logging.WARNING)
+        elif kind != 'OptimWrapper':
+            raise ValueError(f'--amp supports OptimWrapper sub-wrappers, but {name} has type {kind!r}')
+        else:
+            sub['type'] = 'AmpOptimWrapper'
+            sub['loss_scale'] = 'dynamic'

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import pytest
-from test_datasets.da_data_writers import write_camvid
+from da_testing.writers import write_camvid
 
 #: Day frames (sequences 0016E5/0006R0) and dusk frames (0001TP), as CamVidDomainDataset splits them.
 TRAIN = ['0016E5_00010', '0016E5_00020', '0006R0_00030', '0001TP_00040', '0001TP_00050']

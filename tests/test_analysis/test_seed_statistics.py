@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from mmseg_da.analysis import ConfigResults, SeedSummary, comparison_markdown, welch_difference
-from mmseg_da.utils.work_dir_logs import EvalRecord
+from mmseg_da.analysis.work_dir_logs import EvalRecord
 
 BASE = [30.0, 30.6, 29.5]
 FAR = [38.1, 38.5, 37.6]  # +8 points, spread ~0.5: far beyond noise

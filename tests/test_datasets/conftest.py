@@ -3,7 +3,7 @@ from pathlib import Path
 from typing import Callable, Dict
 
 import pytest
-from da_data_writers import write_loveda
+from da_testing.writers import write_loveda
 from mmengine.registry import init_default_scope
 
 

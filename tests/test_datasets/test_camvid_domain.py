@@ -4,7 +4,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from da_data_writers import write_camvid
+from da_testing.writers import write_camvid
 
 from mmseg_da.datasets import CamVidDomainDataset
 from mmseg_da.datasets.camvid import domain_of

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from da_data_writers import truncate_file, write_rgb_mask, write_text_as_png
 from da_testing import REPO_ROOT
+from da_testing.writers import truncate_file, write_rgb_mask, write_text_as_png
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmseg.registry import DATASETS, TRANSFORMS

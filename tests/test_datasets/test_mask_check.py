@@ -2,7 +2,7 @@
 import cv2
 import numpy as np
 import pytest
-from da_data_writers import truncate_file, write_camvid, write_rgb_mask
+from da_testing.writers import truncate_file, write_camvid, write_rgb_mask
 from mmseg.registry import DATASETS
 from PIL import Image
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from _toy_runs import toy_runner
+from da_testing.toy_runs import toy_runner
 
 from mmseg_da.engine.runner import checkpoint_problem
 
-HERE = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # where the da_testing helpers live
 
 # Trains the toy model, keeping one checkpoint; the second save writes half its bytes, then the process
 # SIGKILLs itself (as a kill -9 or power loss in the middle of torch.save would leave it).
@@ -18,7 +18,7 @@ KILLED_DURING_SECOND_SAVE = textwrap.dedent('''
     import os, signal, sys
     sys.path.insert(0, {here!r})
     from mmengine.fileio.backends import LocalBackend
-    from _toy_runs import toy_runner
+    from da_testing.toy_runs import toy_runner
 
     saves = []
     original_put = LocalBackend.put
@@ -40,7 +40,7 @@ KILLED_DURING_SECOND_SAVE = textwrap.dedent('''
 def test_a_kill_during_a_save_leaves_the_previous_checkpoint_and_last_checkpoint(tmp_path):
     work = tmp_path / 'work'
     script = tmp_path / 'train.py'
-    script.write_text(KILLED_DURING_SECOND_SAVE.format(here=str(HERE), work_dir=str(work)))
+    script.write_text(KILLED_DURING_SECOND_SAVE.format(here=str(TESTS), work_dir=str(work)))
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == -9, proc.stderr[-3000:]
     assert (work / 'last_checkpoint').read_text() == str(work / 'iter_1.pth')

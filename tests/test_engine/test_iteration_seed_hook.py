@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _toy_runs import toy_runner
+from da_testing.toy_runs import toy_runner
 from mmengine.registry import init_default_scope
 from mmengine.runner import set_random_seed
 from mmseg.registry import DATASETS

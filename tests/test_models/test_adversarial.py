@@ -3,6 +3,7 @@ import copy
 
 import pytest
 import torch
+from da_testing.models import tiny_pidnet as shared_tiny_pidnet
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
@@ -29,18 +30,8 @@ def one_thread():
 
 
 def tiny_pidnet() -> dict:
-    """mmseg's PIDNet + PIDHead, narrow and shallow."""
-    return dict(
-        type='EncoderDecoder', data_preprocessor=PREPROCESSOR,
-        backbone=dict(type='PIDNet', in_channels=3, channels=8, ppm_channels=8, num_stem_blocks=1,
-                      num_branch_blocks=1, align_corners=False, init_cfg=None),
-        decode_head=dict(
-            type='PIDHead', in_channels=32, channels=16, num_classes=NUM_CLASSES, align_corners=True,
-            loss_decode=[dict(type='PlainCrossEntropyLoss', loss_weight=0.4),
-                         dict(type='PlainCrossEntropyLoss', loss_weight=1.0),
-                         dict(type='BoundaryLoss', loss_weight=20.0),
-                         dict(type='PlainCrossEntropyLoss', loss_weight=1.0)]),
-        train_cfg=dict(), test_cfg=dict(mode='whole'))
+    """mmseg's PIDNet + PIDHead, narrow and shallow (16-channel head, mmseg's default dropout)."""
+    return shared_tiny_pidnet(NUM_CLASSES, head_channels=16, dropout_ratio=0.1, data_preprocessor=PREPROCESSOR)
 
 
 def tiny_deeplab(multilevel: bool = True) -> dict:

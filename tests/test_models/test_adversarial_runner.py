@@ -1,8 +1,6 @@
 """The adversarial configs through the standard tools: train, resume, test, export, and two DDP processes."""
 import json
 import os
-import runpy
-import socket
 import subprocess
 import sys
 import textwrap
@@ -10,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from da_testing import REPO_ROOT, run_tool, small_config
+from da_testing import REPO_ROOT, call_tool, free_port, run_tool, small_config
 from mmengine.config import Config
 
 CONFIG = 'configs/pidnet_s_urban2rural_adv_multi.py'
@@ -94,9 +92,8 @@ def test_exported_segmentor_loads_into_a_plain_config_and_predicts_the_same(trai
     from mmseg.apis import inference_model, init_model
     cfg_path, root = trained
     exported = tmp_path / 'segmentor.pth'
-    monkeypatch.setattr(sys, 'argv', ['export_segmentor.py', str(root / 'full' / 'iter_3.pth'), str(exported),
-                                      '--config', str(cfg_path), '--out-config', str(tmp_path / 'deploy.py')])
-    runpy.run_path(str(REPO_ROOT / 'tools' / 'export_segmentor.py'), run_name='__main__')
+    assert call_tool('tools/export_segmentor.py', str(root / 'full' / 'iter_3.pth'), str(exported),
+                     '--config', str(cfg_path), '--out-config', str(tmp_path / 'deploy.py')) == 0
     deploy_cfg = Config.fromfile(str(tmp_path / 'deploy.py'))
     assert deploy_cfg.model.type == 'EncoderDecoder' and 'test_dataloader' in deploy_cfg
     assert not {'optim_wrapper', 'train_dataloader', 'model_wrapper_cfg'} & set(deploy_cfg.keys())
@@ -158,18 +155,14 @@ class DDPCheckHook(Hook):
 '''
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_two_processes_with_gloo_keep_the_replicas_identical(tmp_path, tiny_loveda):
     (tmp_path / 'hooks').mkdir()
     (tmp_path / 'hooks' / 'ddp_check_hook.py').write_text(textwrap.dedent(DDP_CHECK))
     cfg = small_config(CONFIG, tmp_path / 'cfg', tiny_loveda, length=2, batch_size=2, **TINY, **{
         'custom_imports': dict(imports=['mmseg_da', 'ddp_check_hook'], allow_failed_imports=False),
-        'custom_hooks': [dict(type='UDADataCheckHook'), dict(type='IterationSeedHook'), dict(type='DDPCheckHook')],
+        'custom_hooks': [dict(type='UDADataCheckHook'), dict(type='DDPCheckHook')],
+        # a fixed seed: with a random one, 2 iterations on 32x32 noise tiles now and then diverge to NaN
+        'randomness': dict(seed=0),
     })
     work = tmp_path / 'run'
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1',

@@ -3,8 +3,8 @@ import copy
 
 import pytest
 import torch
+from da_testing.models import MODEL_BASES, batch, build, n_params, params_without_grad
 from mmengine.config import Config
-from model_builders import MODEL_BASES, batch, build, n_params, params_without_grad
 
 from mmseg_da.deploy import optimize_for_inference, predict_labels
 

@@ -3,10 +3,10 @@ import math
 
 import pytest
 import torch
+from da_testing.models import NUM_CLASSES, tiny_pidnet, uda_batch
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
-from test_mean_teacher import NUM_CLASSES, one_thread, tiny_pidnet, uda_batch  # noqa: F401
 
 import mmseg_da  # noqa: F401
 from mmseg_da.models.segmentors.output_levels import main_logits

@@ -3,7 +3,7 @@ import copy
 
 import pytest
 import torch
-from model_builders import shared
+from da_testing.models import shared
 from torch import nn
 
 from mmseg_da.deploy import find_conv_bn_pairs, fold_batchnorm, optimize_for_inference, predict_labels

@@ -4,17 +4,15 @@ import json
 
 import pytest
 import torch
+from da_testing.models import tiny_pidnet, uda_batch
+from da_testing.writers import write_gta5_and_cityscapes
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
-from mmengine.structures import PixelData
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 
 import mmseg_da  # noqa: F401
 from mmseg_da.models.segmentors.output_levels import main_logits
 from mmseg_da.models.utils import class_mix_masks, mix
-
-NUM_CLASSES = 4
 
 
 @pytest.fixture(autouse=True)
@@ -26,45 +24,10 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def tiny_pidnet(num_classes=NUM_CLASSES):
-    """PIDNet with 8 channels: the real PIDNet/PIDHead code paths (P, I, D outputs), a few k parameters."""
-    return dict(
-        type='EncoderDecoder',
-        data_preprocessor=dict(type='SegDataPreProcessor', mean=[128] * 3, std=[64] * 3, bgr_to_rgb=True,
-                               size=(32, 32), pad_val=0, seg_pad_val=255),
-        backbone=dict(type='PIDNet', in_channels=3, channels=8, ppm_channels=8, num_stem_blocks=1,
-                      num_branch_blocks=1, norm_cfg=dict(type='BN'), init_cfg=None),
-        decode_head=dict(
-            type='PIDHead', in_channels=32, channels=8, num_classes=num_classes, norm_cfg=dict(type='BN'),
-            align_corners=True, dropout_ratio=0.0,  # deterministic train-mode outputs
-            loss_decode=[dict(type='PlainCrossEntropyLoss', loss_weight=0.4),
-                         dict(type='PlainCrossEntropyLoss', loss_weight=1.0),
-                         dict(type='BoundaryLoss', loss_weight=20.0),
-                         dict(type='PlainCrossEntropyLoss', loss_weight=1.0)]),
-        train_cfg=dict(), test_cfg=dict(mode='whole'))
-
-
 def build_model(**train_cfg):
     init_default_scope('mmseg')
     torch.manual_seed(0)
     return MODELS.build(dict(type='MeanTeacherSegmentor', segmentor=tiny_pidnet(), train_cfg=train_cfg))
-
-
-def uda_batch(n=2, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    source = dict(inputs=[], data_samples=[])
-    target = dict(inputs=[], data_samples=[])
-    for _ in range(n):
-        for branch, labelled in ((source, True), (target, False)):
-            branch['inputs'].append(torch.randint(0, 256, (3, 32, 32), generator=g, dtype=torch.uint8))
-            sample = SegDataSample(metainfo=dict(img_shape=(32, 32), ori_shape=(32, 32)))
-            if labelled:
-                label = torch.randint(0, NUM_CLASSES, (1, 32, 32), generator=g)
-                label[:, :4] = 255
-                sample.gt_sem_seg = PixelData(data=label)
-                sample.gt_edge_map = PixelData(data=(torch.rand(1, 32, 32, generator=g) > 0.8).long())
-            branch['data_samples'].append(sample)
-    return dict(source=source, target=target)
 
 
 def test_teacher_follows_the_ema_formula_with_warm_up():
@@ -187,38 +150,10 @@ def test_bad_train_cfg_is_refused():
         build_model(pseudo_weight='entropy')
 
 
-def write_gta5_and_cityscapes(root, size=(64, 64)):
-    """GTA5 (images/, labels/ with Cityscapes label ids) and Cityscapes (leftImg8bit/, gtFine/) under one root."""
-    import numpy as np
-    from PIL import Image
-    rng = np.random.default_rng(0)
-    ids = np.array([7, 8, 11, 21, 23, 26, 0, 9])  # road, sidewalk, building, vegetation, sky, car, 2 ignored
-    w, h = size
-
-    def save(path, array):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(array).save(path)
-
-    for i in range(4):
-        label = ids[np.kron(rng.integers(0, len(ids), (h // 8, w // 8)), np.ones((8, 8), int))].astype(np.uint8)
-        save(root / 'images' / f'{i:05d}.png', np.dstack([label * 9, 255 - label * 7, label * 3]))
-        save(root / 'labels' / f'{i:05d}.png', label)
-    for split, n in (('train', 3), ('val', 2)):
-        for i in range(n):
-            train_ids = rng.integers(0, 19, (h, w)).astype(np.uint8)
-            stem = f'city_{i:06d}_000019'
-            save(root / 'leftImg8bit' / split / 'city' / f'{stem}_leftImg8bit.png',
-                 np.dstack([train_ids * 12, train_ids * 5, 200 - train_ids * 9]))
-            save(root / 'gtFine' / split / 'city' / f'{stem}_gtFine_labelTrainIds.png', train_ids)
-    return root
-
-
 def test_runner_trains_and_test_py_evaluates_the_checkpoint(tmp_path, monkeypatch):
     """mmengine's Runner (as tools/train.py) on tiny GTA5 -> Cityscapes PNGs, then tools/test.py on its checkpoint."""
-    import importlib.util
-    import sys
 
-    from da_testing import REPO_ROOT, small_config
+    from da_testing import call_tool, small_config
     from mmengine.runner import Runner
 
     from mmseg_da.utils.cli import load_config
@@ -239,11 +174,7 @@ def test_runner_trains_and_test_py_evaluates_the_checkpoint(tmp_path, monkeypatc
     assert teacher.keys() == student.keys() and len(teacher) > 100
     assert not all(torch.equal(teacher[k], student[k]) for k in teacher if teacher[k].is_floating_point())
 
-    spec = importlib.util.spec_from_file_location('test_tool', REPO_ROOT / 'tools' / 'test.py')
-    test_tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(test_tool)
-    monkeypatch.setattr(sys, 'argv', ['tools/test.py', str(cfg), checkpoint, '--work-dir', str(tmp_path / 'test'),
-                                      '--cfg-options', 'visualizer.name=visualizer_mean_teacher_test'])
-    test_tool.main()
+    assert call_tool('tools/test.py', str(cfg), checkpoint, '--work-dir', str(tmp_path / 'test'),
+                     '--cfg-options', 'visualizer.name=visualizer_mean_teacher_test') == 0
     metrics = json.loads(next((tmp_path / 'test').glob('*/*.json')).read_text())
     assert 0 <= metrics['mIoU'] <= 100

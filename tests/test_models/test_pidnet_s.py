@@ -1,8 +1,8 @@
 """PIDNet-S from configs/_base_/models/pidnet_s.py: parameters, outputs, losses, FLOPs, pretrained weights."""
 import pytest
 import torch
+from da_testing.models import MODEL_BASES, batch, build, n_params, params_without_grad, shared
 from mmengine.config import Config
-from model_builders import MODEL_BASES, batch, build, n_params, params_without_grad, shared
 
 from mmseg_da.deploy import count_flops
 

@@ -1,18 +1,11 @@
 """Two-process distributed training on CPU (torchrun, gloo) through tools/train.py."""
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 import torch
-from da_testing import REPO_ROOT, small_config
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+from da_testing import REPO_ROOT, free_port, small_config
 
 
 @pytest.mark.slow  # the default run keeps the 2-process gloo test of the adversarial segmentor

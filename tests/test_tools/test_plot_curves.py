@@ -1,13 +1,13 @@
 """tools/analysis/plot_curves.py on the work dirs of two real tiny training runs."""
-import importlib.util
-
 import numpy as np
 import pytest
-from _tiny_runs import scalar_lines, tiny_runs, val_lines
-from da_testing import REPO_ROOT
+from da_testing import call_tool
+from da_testing.runs import scalar_lines, tiny_runs, val_lines
 from PIL import Image
 
-from mmseg_da.utils.work_dir_logs import load_run
+from mmseg_da.analysis.work_dir_logs import load_run
+
+TOOL = 'tools/analysis/plot_curves.py'
 
 
 @pytest.fixture(scope='module')
@@ -15,18 +15,10 @@ def runs(tmp_path_factory, tiny_loveda):
     return tiny_runs(tmp_path_factory, tiny_loveda)
 
 
-@pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location('plot_curves', REPO_ROOT / 'tools/analysis/plot_curves.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_curves_png_is_a_valid_image_with_a_panel_per_key(runs, tool, tmp_path, capsys):
+def test_curves_png_is_a_valid_image_with_a_panel_per_key(runs, tmp_path, capsys):
     out = tmp_path / 'plots' / 'curves.png'
     work_dirs = [str(runs['runs']['source_only']), str(runs['runs']['adapted'])]
-    assert tool.main(work_dirs + ['--keys', 'loss', 'Rural/mIoU', '--out', str(out)]) == 0
+    assert call_tool(TOOL, *work_dirs, '--keys', 'loss', 'Rural/mIoU', '--out', str(out)) == 0
     assert '2 plot(s): loss, Rural/mIoU; 2 run(s)' in capsys.readouterr().out
     with Image.open(out) as image:
         image.verify()  # a complete, valid PNG
@@ -51,9 +43,9 @@ def test_series_are_the_logged_values_at_training_iterations(runs):
     assert ys == [line['loss'] for line in train]
 
 
-def test_a_key_that_no_run_logged_is_an_error_naming_it(runs, tool, tmp_path, capsys):
+def test_a_key_that_no_run_logged_is_an_error_naming_it(runs, tmp_path, capsys):
     out = tmp_path / 'curves.png'
-    assert tool.main([str(runs['runs']['source_only']), '--keys', 'no_such_key', '--out', str(out)]) == 1
+    assert call_tool(TOOL, str(runs['runs']['source_only']), '--keys', 'no_such_key', '--out', str(out)) == 1
     err = capsys.readouterr().err
     assert 'no_such_key' in err and 'Rural/mIoU' in err  # lists what was logged
     assert not out.exists()

@@ -1,12 +1,11 @@
 """tools/pseudo_label.py: one label PNG per target image, 255 exactly below the threshold, read back by the student."""
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from da_testing import REPO_ROOT, small_config
+from da_testing import call_tool, small_config
+from da_testing.writers import write_camvid
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import init_default_scope
@@ -18,37 +17,15 @@ from mmseg_da.apis import init_segmentor
 from mmseg_da.utils.inference import inference_pipeline
 
 CONFIG = 'configs/camvid_day2dusk_pseudo_label.py'
+TOOL = 'tools/pseudo_label.py'
 DAY, DUSK = ['0016E5_%05d' % i for i in range(3)], ['0001TP_%05d' % i for i in range(4)]
-
-
-def write_camvid(root: Path, size=(24, 32)) -> Path:
-    """SegNet-layout CamVid: day + dusk frames in train, day frames in val; masks 0..11."""
-    rng = np.random.default_rng(0)
-    for split, stems in (('train', DAY + DUSK), ('val', DAY[:2])):
-        (root / split).mkdir(parents=True)
-        (root / f'{split}annot').mkdir()
-        lines = []
-        for stem in stems:
-            mask = np.kron(rng.integers(0, 12, (size[0] // 8, size[1] // 8)), np.ones((8, 8))).astype(np.uint8)
-            Image.fromarray(np.dstack([mask * 20, 255 - mask * 20, mask * 7])).save(root / split / f'{stem}.png')
-            Image.fromarray(mask).save(root / f'{split}annot' / f'{stem}.png')
-            lines.append(f'/SegNet/CamVid/{split}/{stem}.png /SegNet/CamVid/{split}annot/{stem}.png')
-        (root / f'{split}.txt').write_text('\n'.join(lines) + '\n')
-    return root
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location('pseudo_label_tool', REPO_ROOT / 'tools' / 'pseudo_label.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
 def setup(tmp_path_factory):
     torch.set_num_threads(1)
     tmp = tmp_path_factory.mktemp('pseudo_label_tool')
-    data = write_camvid(tmp / 'camvid')
+    data = write_camvid(tmp / 'camvid', {'train': DAY + DUSK, 'val': DAY[:2]})
     cfg_path = small_config(CONFIG, tmp / 'cfg', data, length=1)
     init_default_scope('mmseg')
     cfg = Config.fromfile(str(cfg_path))
@@ -80,8 +57,7 @@ def test_threshold_ignores_exactly_the_pixels_below_it(setup):
     expected = teacher_confidences(cfg_path, checkpoint, data)
     threshold = float(np.median(np.concatenate([c.ravel() for c, _ in expected.values()])))
     out = tmp / 'pl_threshold'
-    tool = load_tool()
-    assert tool.main([str(cfg_path), str(checkpoint), '--out', str(out), '--threshold', repr(threshold)]) == 0
+    assert call_tool(TOOL, str(cfg_path), str(checkpoint), '--out', str(out), '--threshold', repr(threshold)) == 0
 
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob('*.png'))
     assert written == sorted(f'train/{s}.png' for s in DUSK)  # every target image, no source image
@@ -112,7 +88,7 @@ def test_class_percentile_ignores_the_least_confident_share_of_each_class(setup)
     tmp, data, cfg_path, checkpoint = setup
     expected = teacher_confidences(cfg_path, checkpoint, data)
     out = tmp / 'pl_percentile'
-    assert load_tool().main([str(cfg_path), str(checkpoint), '--out', str(out), '--class-percentile', '50']) == 0
+    assert call_tool(TOOL, str(cfg_path), str(checkpoint), '--out', str(out), '--class-percentile', '50') == 0
     summary = json.loads((out / 'summary.json').read_text())
     for row in summary['classes']:
         if row['pixels'] >= 50:  # exact quantile: floor(P * n) ignored (ties can only lower it)
@@ -131,18 +107,14 @@ def test_class_percentile_ignores_the_least_confident_share_of_each_class(setup)
 ])
 def test_bad_thresholds_are_clear_errors(setup, args, message, capsys):
     _, _, cfg_path, checkpoint = setup
-    with pytest.raises(SystemExit) as exit_info:
-        load_tool().parse_args([str(cfg_path), str(checkpoint), '--out', 'x', *args])
-    assert exit_info.value.code == 2
+    assert call_tool(TOOL, str(cfg_path), str(checkpoint), '--out', 'x', *args) == 2
     assert message in capsys.readouterr().err
 
 
 def test_a_config_without_target_is_a_clear_error(setup, tmp_path, capsys):
     _, data, _, checkpoint = setup
     plain = small_config('configs/pidnet_s_urban.py', tmp_path / 'cfg', data, length=1)  # source only
-    with pytest.raises(SystemExit) as exit_info:
-        load_tool().main([str(plain), str(checkpoint), '--out', str(tmp_path / 'o')])
-    assert exit_info.value.code == 1
+    assert call_tool(TOOL, str(plain), str(checkpoint), '--out', str(tmp_path / 'o')) == 1
     err = capsys.readouterr().err
     assert 'no target domain' in err and 'UDADataset' in err
 
@@ -153,16 +125,13 @@ def test_a_non_empty_output_folder_needs_force_and_loses_stale_labels(setup, cap
     (out / 'train').mkdir(parents=True)
     (out / 'train' / 'stale.png').write_bytes(b'old')
     args = [str(cfg_path), str(checkpoint), '--out', str(out), '--threshold', '0.5']
-    with pytest.raises(SystemExit) as exit_info:
-        load_tool().main(args)
-    assert exit_info.value.code == 1
+    assert call_tool(TOOL, *args) == 1
     assert 'not empty' in capsys.readouterr().err and (out / 'train' / 'stale.png').exists()
-    with pytest.raises(SystemExit):  # --force refuses a folder that is not an earlier pseudo-label output
-        load_tool().main([*args, '--force'])
+    assert call_tool(TOOL, *args, '--force') == 1  # --force refuses a folder that is not a pseudo-label output
     assert 'holds no summary.json' in capsys.readouterr().err
     (out / 'summary.json').write_text('{}')
     (out / 'notes.txt').write_text('mine')
-    assert load_tool().main([*args, '--force']) == 0
+    assert call_tool(TOOL, *args, '--force') == 0
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob('*.png'))
     assert written == sorted(f'train/{s}.png' for s in DUSK)  # the stale label is gone
     assert (out / 'notes.txt').read_text() == 'mine'

@@ -1,34 +1,22 @@
 """tools/analysis/results_table.py on the work dirs of two real tiny training runs."""
-import importlib.util
 import json
 import shutil
 from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-from _tiny_runs import tiny_runs, val_lines
-from da_testing import REPO_ROOT
+from da_testing import call_tool
+from da_testing.runs import tiny_runs, val_lines
+
+TOOL = 'tools/analysis/results_table.py'
 
 SEED_HEADERS = ['VERSION', 'DATA AUG', 'SRC DOMAIN', 'TGT DOMAIN', 'METHOD', 'BATCH SIZE', 'CRITERION',
                 'OPTIMIZER', 'SCHEDULER', 'NUM_EPOCHS', 'mIoU (%) Urban', 'mIoU (%) Rural', 'EVALUATION']
 
 
-def load_tool():
-    path = REPO_ROOT / 'tools' / 'analysis' / 'results_table.py'
-    spec = importlib.util.spec_from_file_location('results_table', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory, tiny_loveda):
     return tiny_runs(tmp_path_factory, tiny_loveda)
-
-
-@pytest.fixture(scope='module')
-def tool():
-    return load_tool()
 
 
 def md_tables(text: str) -> List[Tuple[str, List[str], List[List[str]]]]:
@@ -50,9 +38,9 @@ def md_tables(text: str) -> List[Tuple[str, List[str], List[List[str]]]]:
     return tables
 
 
-def test_one_row_per_run_with_the_seed_columns_and_the_logged_final_miou(runs, tool, tmp_path, capsys):
+def test_one_row_per_run_with_the_seed_columns_and_the_logged_final_miou(runs, tmp_path, capsys):
     out = tmp_path / 'results.md'
-    assert tool.main([str(runs['runs']['source_only']), str(runs['runs']['adapted']), '--out', str(out)]) == 0
+    assert call_tool(TOOL, str(runs['runs']['source_only']), str(runs['runs']['adapted']), '--out', str(out)) == 0
     text = out.read_text()
     assert capsys.readouterr().out.strip() == text.strip()
     heading, headers, rows = md_tables(text)[0]
@@ -78,9 +66,9 @@ def test_one_row_per_run_with_the_seed_columns_and_the_logged_final_miou(runs, t
     assert by_version['pidnet_s_urban2rural_adv_single']['TGT DOMAIN'] == 'Rural'
 
 
-def test_best_takes_the_highest_logged_value(runs, tool, tmp_path):
+def test_best_takes_the_highest_logged_value(runs, tmp_path):
     out = tmp_path / 'best.md'
-    assert tool.main([str(runs['runs']['adapted']), '--best', 'Rural/mIoU', '--out', str(out)]) == 0
+    assert call_tool(TOOL, str(runs['runs']['adapted']), '--best', 'Rural/mIoU', '--out', str(out)) == 0
     _, headers, rows = md_tables(out.read_text())[0]
     row = dict(zip(headers, rows[0]))
     lines = val_lines(runs['runs']['adapted'])
@@ -91,7 +79,7 @@ def test_best_takes_the_highest_logged_value(runs, tool, tmp_path):
     assert row['EVALUATION'] == f"best Rural/mIoU, epoch {best['step']}"
 
 
-def test_per_class_tables_and_model_section(runs, tool, tmp_path):
+def test_per_class_tables_and_model_section(runs, tmp_path):
     work_dir = tmp_path / 'pidnet_run'
     shutil.copytree(runs['runs']['source_only'], work_dir)
     (work_dir / 'flops.json').write_text(json.dumps(dict(
@@ -100,7 +88,7 @@ def test_per_class_tables_and_model_section(runs, tool, tmp_path):
         device='cpu', device_name='test cpu', precision='fp32', threads=2, shape=[512, 512], batch=1,
         mode='eager', mean_ms=123.456, std_ms=1.5, fps=8.1)))
     out = tmp_path / 'results.md'
-    assert tool.main([str(work_dir), '--out', str(out)]) == 0
+    assert call_tool(TOOL, str(work_dir), '--out', str(out)) == 0
     tables = md_tables(out.read_text())
     model = [t for t in tables if 'parameters, FLOPs, latency' in t[0]]
     assert len(model) == 1
@@ -121,22 +109,22 @@ def test_per_class_tables_and_model_section(runs, tool, tmp_path):
         assert values[name] == [f"{final[f'{d}/IoU.{name}']:.2f}" for d in ('Urban', 'Rural')]
 
 
-def test_work_dir_without_a_finished_evaluation_is_named_and_skipped(runs, tool, tmp_path, capsys):
+def test_work_dir_without_a_finished_evaluation_is_named_and_skipped(runs, tmp_path, capsys):
     unfinished = tmp_path / 'unfinished'
     shutil.copytree(runs['runs']['source_only'], unfinished)
     for scalars in unfinished.glob('*/vis_data/scalars.json'):
         kept = [t for t in scalars.read_text().splitlines() if t.strip() and 'mIoU' not in t]
         scalars.write_text('\n'.join(kept) + '\n')
 
-    assert tool.main([str(runs['runs']['adapted']), str(unfinished)]) == 0
+    assert call_tool(TOOL, str(runs['runs']['adapted']), str(unfinished)) == 0
     captured = capsys.readouterr()
     assert f'skipping {unfinished}: no finished evaluation' in captured.err
     assert len(md_tables(captured.out)[0][2]) == 1
 
-    assert tool.main([str(unfinished), str(tmp_path / 'missing')]) == 1
+    assert call_tool(TOOL, str(unfinished), str(tmp_path / 'missing')) == 1
     err = capsys.readouterr().err
     assert f'{tmp_path / "missing"}: no such work dir' in err
 
-    assert tool.main([str(unfinished)]) == 1
+    assert call_tool(TOOL, str(unfinished)) == 1
     err = capsys.readouterr().err
     assert 'no usable work dir' in err and f'{unfinished}: no finished evaluation' in err

@@ -1,10 +1,11 @@
 """apply_tta (tools/test.py --tta): the config transformation, and real TTA test runs per domain."""
-import sys
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import pytest
+from da_testing import REPO_ROOT
+from da_testing.runs import one_thread, tiny_runs
 from mmengine.config import Config
 from mmengine.runner import Runner
 from PIL import Image
@@ -13,11 +14,6 @@ from mmseg_da.apis import load_segmentor_checkpoint
 from mmseg_da.models.segmentors import DomainSegTTAModel
 from mmseg_da.utils import deployable_segmentor
 from mmseg_da.utils.tta import apply_tta
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'test_tools'))
-from _tiny_runs import one_thread, tiny_runs  # noqa: E402  (the tools' tests share these runs)
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def tta_types(pipeline: list) -> list:

@@ -19,11 +19,9 @@ from mmengine.config import DictAction
 
 import mmseg_da  # noqa: F401  (registers modules)
 from mmseg_da.apis import init_segmentor
-from mmseg_da.deploy import count_flops, parse_shape
+from mmseg_da.deploy import count_flops, flops_summary, model_description, parse_shape
+from mmseg_da.deploy.complexity import JSON_KEYS
 from mmseg_da.utils.cli import clear_errors
-
-JSON_KEYS = ('params', 'flops_per_image', 'flops_per_batch', 'shape', 'batch', 'convention',
-             'flops_per_image_with_aux_heads')
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,51 +37,18 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def summary_table(result: dict, name: str) -> str:
-    h, w = result['shape']
-    rows = [('config', name),
-            ('model', result['model']),
-            ('input', f"{result['batch']} x 3 x {h} x {w}"),
-            ('parameters', f"{result['params']:,} ({result['params'] / 1e6:.3f} M)"),
-            ('FLOPs per image (inference)', f"{result['flops_per_image'] / 1e9:.3f} G"),
-            (f"FLOPs per batch of {result['batch']}", f"{result['flops_per_batch'] / 1e9:.3f} G"),
-            ('FLOPs per image, training-only heads too',
-             f"{result['flops_per_image_with_aux_heads'] / 1e9:.3f} G"),
-            ('convention', result['convention'])]
-    width = max(len(k) for k, _ in rows)
-    vwidth = max(len(v) for _, v in rows)
-    line = f"+-{'-' * width}-+-{'-' * vwidth}-+"
-    body = [f'| {k:<{width}} | {v:<{vwidth}} |' for k, v in rows]
-    return '\n'.join([line, *body, line])
-
-
-def check_json_path(path: str) -> None:
-    """Fail before any work if the JSON output cannot be written."""
-    folder = osp.dirname(osp.abspath(path))
-    if not osp.isdir(folder):
-        raise FileNotFoundError(f'--json folder does not exist: {folder}')
-
-
 def main() -> None:
     args = parse_args()
     with clear_errors('get_flops.py'):
         shape = parse_shape(args.shape)
         if args.batch < 1:
             raise ValueError(f'--batch must be >= 1, got {args.batch}')
-        if args.json_out:
-            check_json_path(args.json_out)
+        if args.json_out and not osp.isdir(osp.dirname(osp.abspath(args.json_out))):  # fail before any work
+            raise FileNotFoundError(f'--json folder does not exist: {osp.dirname(osp.abspath(args.json_out))}')
         segmentor = init_segmentor(args.config, cfg_options=args.cfg_options)
         result = count_flops(segmentor, shape, args.batch, table_depth=max(args.depth, 1))
-    parts = [type(segmentor).__name__]
-    for part in ('backbone', 'decode_head', 'auxiliary_head'):
-        module = getattr(segmentor, part, None)
-        if module is not None:
-            parts.append(type(module).__name__)
-    result['model'] = ' + '.join(parts)
-    print(summary_table(result, args.config))
-    if result['uncounted_ops']:
-        ops = ', '.join(f'{op} x{n}' for op, n in result['uncounted_ops'].items())
-        print(f'Not counted (no fvcore formula; element-wise ops without multiply-adds): {ops}')
+    result['model'] = model_description(segmentor)
+    print(flops_summary(result, args.config))
     if args.depth > 0:
         print(result['table'])
     if args.json_out:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Dict, Iterator, List
 
 import torch
+
 from da_testing import small_config
 
 #: name -> (project config, overrides). Two epochs of one iteration (the 4 training tiles in one batch: one

@@ -79,3 +79,29 @@ def write_rgb_mask(path: Path) -> Path:
     assert mask is not None and mask.ndim == 2
     assert cv2.imwrite(str(path), np.dstack([mask] * 3))
     return path
+
+
+def write_gta5_and_cityscapes(root, size=(64, 64)):
+    """GTA5 (images/, labels/ with Cityscapes label ids) and Cityscapes (leftImg8bit/, gtFine/) under one root."""
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    ids = np.array([7, 8, 11, 21, 23, 26, 0, 9])  # road, sidewalk, building, vegetation, sky, car, 2 ignored
+    w, h = size
+
+    def save(path, array):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(array).save(path)
+
+    for i in range(4):
+        label = ids[np.kron(rng.integers(0, len(ids), (h // 8, w // 8)), np.ones((8, 8), int))].astype(np.uint8)
+        save(root / 'images' / f'{i:05d}.png', np.dstack([label * 9, 255 - label * 7, label * 3]))
+        save(root / 'labels' / f'{i:05d}.png', label)
+    for split, n in (('train', 3), ('val', 2)):
+        for i in range(n):
+            train_ids = rng.integers(0, 19, (h, w)).astype(np.uint8)
+            stem = f'city_{i:06d}_000019'
+            save(root / 'leftImg8bit' / split / 'city' / f'{stem}_leftImg8bit.png',
+                 np.dstack([train_ids * 12, train_ids * 5, 200 - train_ids * 9]))
+            save(root / 'gtFine' / split / 'city' / f'{stem}_gtFine_labelTrainIds.png', train_ids)
+    return root

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def shared_data_root() -> Path:
@@ -40,6 +40,14 @@ def call_tool(script: str, *args: str) -> int:
             code = exit_.code
             return code if isinstance(code, int) else int(code is not None)
     return 0
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface (for a torchrun/gloo rendezvous)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def small_config(config: str, out_dir: Path, data_root: Path, size: int = 32, length: int = 2,
