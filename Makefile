@@ -9,9 +9,6 @@ TORCH_SPEC ?= torch==2.13.0
 MMCV ?= auto
 STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | sha1sum | cut -c1-12)-$(MMCV)
 PYTEST_ARGS ?=
-# "Is the real compiled mmcv._ext installed?" (find_spec of a top-level package imports nothing).
-HAS_MMCV_EXT := import glob, importlib.util as u, os, sys; s = u.find_spec('mmcv'); \
-  sys.exit(not (s and glob.glob(os.path.join(os.path.dirname(s.origin), '_ext*'))))
 
 .PHONY: install lint test test-all demo clean-venv
 
@@ -25,7 +22,7 @@ $(STAMP): setup.py Makefile
 	if [ "$$mode" = auto ]; then \
 	  if $(VPY) -c 'import sys, torch; sys.exit(not torch.cuda.is_available())'; then mode=full; else mode=lite; fi; \
 	fi; \
-	if $(VPY) -c "$(HAS_MMCV_EXT)"; then \
+	if $(VPY) mmseg_da/mmcv_lite.py --has-compiled-ext; then \
 	  echo "mmcv: full mmcv (compiled ops) already installed, kept"; mode=full; \
 	elif [ "$$mode" = full ]; then \
 	  echo "mmcv: building full mmcv 2.1.0 with its compiled ops (tens of minutes on 2 cores)"; \

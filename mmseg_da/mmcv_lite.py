@@ -124,7 +124,10 @@ def install_pth(site_packages: Optional[str] = None) -> str:
     return path
 
 
-if __name__ == '__main__':
-    if sys.argv[1:] != ['--install-pth']:
-        sys.exit(f'usage: python {sys.argv[0]} --install-pth')
-    print(f'wrote {install_pth()}')
+if __name__ == '__main__':  # for the Makefile: no package import (it would import mmseg)
+    if sys.argv[1:] == ['--install-pth']:
+        print(f'wrote {install_pth()}')
+    elif sys.argv[1:] == ['--has-compiled-ext']:
+        sys.exit(0 if has_compiled_ext() else 1)
+    else:
+        sys.exit(f'usage: python {sys.argv[0]} --install-pth | --has-compiled-ext')
