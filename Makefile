@@ -33,7 +33,7 @@ $(STAMP): setup.py Makefile
 	  echo "mmcv: mmcv-lite 2.1.0 (no compiled ops; MMCV=full for them)"; \
 	  $(VPY) -m pip install -q mmcv-lite==2.1.0 'numpy<2' 'opencv-python<4.12' || exit 1; \
 	fi; \
-	MMSEG_DA_MMCV=$$mode MMSEG_DA_TORCH='$(TORCH_SPEC)' $(VPY) -m pip install -q --no-build-isolation -e '.[tests]'
+	MMSEG_DA_MMCV=$$mode MMSEG_DA_TORCH='$(TORCH_SPEC)' $(VPY) -m pip install -q --no-build-isolation -e '.[tests,deploy]'
 	$(VPY) mmseg_da/mmcv_lite.py --install-pth
 	$(VPY) -c 'import mmseg.models, mmseg_da'
 	rm -f $(VENV)/.installed-*

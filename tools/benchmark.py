@@ -2,11 +2,14 @@
 
     python tools/benchmark.py configs/pidnet_s_urban_hf_ssr.py [CHECKPOINT] [--device cpu|cuda]
         [--shape 512 512] [--batch 1] [--warmup 10] [--iters 50] [--fp16 | --bf16] [--fast]
-        [--no-compile] [--threads N] [--json OUT]
+        [--backend eager|fast|onnxruntime|all ...] [--onnx FILE] [--no-compile] [--threads N]
+        [--peak-gflops X] [--no-flops] [--json OUT]
 
 Times ``segmentor(images, mode='tensor')`` on a random batch (random weights without a checkpoint); with
-``--fast`` also the fast inference path, alternating with the eager forward, and prints the speedup and the
-agreement of their predictions. See :func:`mmseg_da.deploy.benchmark.benchmark`.
+``--fast`` (``--backend fast``) also the fast inference path, with ``--backend onnxruntime`` the graph
+exported to ONNX (or ``--onnx FILE``) in ONNX Runtime, all alternating call by call with the eager forward;
+prints each path's latency, achieved GFLOP/s and fraction of the fp32 peak, its speedup and the agreement of
+its predictions with eager. See :func:`mmseg_da.deploy.benchmark.benchmark`.
 """
 import argparse
 import json
@@ -33,7 +36,12 @@ def parse_args() -> argparse.Namespace:
     precision.add_argument('--fp16', action='store_true', help='half precision (CUDA)')
     precision.add_argument('--bf16', action='store_true', help='bfloat16')
     parser.add_argument('--fast', action='store_true',
-                        help='time the fast inference path against the plain eager forward')
+                        help='time the fast inference path against the plain eager forward (= --backend fast)')
+    parser.add_argument('--backend', action='append', choices=('eager', 'fast', 'onnxruntime', 'all'), default=[],
+                        help='paths timed besides eager (repeatable): fast, onnxruntime (the exported graph in '
+                        "ONNX Runtime, needs pip install -e '.[deploy]'), all")
+    parser.add_argument('--onnx', dest='onnx_file',
+                        help='with --backend onnxruntime: time this .onnx file (default: export the segmentor)')
     parser.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True,
                         help='with --fast: torch.compile it (default; --no-compile to skip; falls back '
                         'to no compile if the compiler fails)')
@@ -41,6 +49,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--no-channels-last', action='store_true',
                         help='with --fast: keep the contiguous (NCHW) memory format')
     parser.add_argument('--threads', type=int, help='torch CPU threads (default: torch\'s choice)')
+    parser.add_argument('--peak-gflops', type=float,
+                        help="the machine's fp32 peak in GFLOP/s (default: estimated from /proc/cpuinfo on CPU)")
+    parser.add_argument('--no-flops', action='store_true', help='skip the FLOP count (no GFLOP/s figures)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random weights and inputs')
     parser.add_argument('--json', dest='json_out', help='write the figures to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -59,10 +70,15 @@ def main() -> None:
         if args.threads is not None:
             torch.set_num_threads(args.threads)
         torch.manual_seed(args.seed)
+        backends = set(args.backend)
+        if 'all' in backends:
+            backends.update(('fast', 'onnxruntime'))
         result = benchmark(args.config, args.checkpoint, device=args.device, shape=shape, batch=args.batch,
-                           warmup=args.warmup, iters=args.iters, precision=precision, fast=args.fast,
-                           compile=args.compile, fold_bn=not args.no_fold_bn,
-                           channels_last=not args.no_channels_last, cfg_options=args.cfg_options)
+                           warmup=args.warmup, iters=args.iters, precision=precision,
+                           fast=args.fast or 'fast' in backends, compile=args.compile, fold_bn=not args.no_fold_bn,
+                           channels_last=not args.no_channels_last, cfg_options=args.cfg_options,
+                           onnxruntime='onnxruntime' in backends, onnx_file=args.onnx_file,
+                           flops=not args.no_flops, peak_gflops=args.peak_gflops)
     print(format_result(result))
     if args.json_out:
         with open(args.json_out, 'w', encoding='utf-8') as f:

@@ -15,6 +15,7 @@ from mmseg_da.utils.cli import load_config
 from mmseg_da.utils.config_walk import find_target_dataset
 
 from .comparison_table import ConfigResults, comparison_markdown, domains_of
+from .domain_bn_comparison import CAPTION, domain_bn_records
 from .run_budget import differences, training_budget
 from .seed_runs import (
     SeedRun,
@@ -77,7 +78,7 @@ def target_domain(cfg: Config, domains: List[str]) -> Optional[str]:
 def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str, train_script: str,
                     baseline: Optional[str] = None, warmup: Optional[str] = None, cfg_options: Sequence[str] = (),
                     launcher: str = 'none', nproc: int = 1, confidence: float = 0.95,
-                    write: Callable[[str], None] = _stderr) -> str:
+                    write: Callable[[str], None] = _stderr, domain_bn_script: Optional[str] = None) -> str:
     """Train every config with every seed (skipping finished runs) and return the Markdown comparison.
 
     Args:
@@ -92,6 +93,8 @@ def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str,
         nproc: Processes per run with the ``pytorch`` launcher.
         confidence: Confidence level of the intervals.
         write: Where progress lines go.
+        domain_bn_script: ``tools/analysis/test_domain_bn.py`` to add a second table: every run evaluated per
+            domain with BatchNorm statistics re-estimated on that domain (see :mod:`.domain_bn_comparison`).
 
     Raises:
         FileNotFoundError: If a config does not exist.
@@ -133,12 +136,8 @@ def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str,
         if record is None:
             raise ValueError(f'{run.work_dir}: {run} ended without its final evaluation; see its logs')
         _check_recorded(run, planned[run], world_size)  # what each run really was, as its work dir records it
-        role = 'warm-up' if run.is_warmup else 'baseline' if run.name == baseline_name else ''
-        name = f'{run.name} (warm-up)' if run.is_warmup else run.name
-        res = results.setdefault(name, ConfigResults(name, role=role))
-        res.seeds.append(run.seed)
-        res.evals.append(record)
-    order = sorted(results.values(), key=lambda r: ('warm-up', 'baseline', '').index(r.role))
+        _add(results, run, record, baseline_name)
+    order = _ordered(results)
     base = results[baseline_name]
     caption = ''
     if warmup:
@@ -147,5 +146,23 @@ def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str,
         caption = (f'Two-stage protocol: `{Path(warmup).stem}` trained first for each seed (warm-up row, not '
                    f'compared), then every config from its final checkpoint; the baseline is {continued}.')
     base_cfg = planned[next(r for r in runs if r.name == baseline_name and not r.is_warmup)]
-    return comparison_markdown(order, baseline_name, target_domain(base_cfg, domains_of(base)), confidence,
-                               caption)
+    target = target_domain(base_cfg, domains_of(base))
+    table = comparison_markdown(order, baseline_name, target, confidence, caption)
+    if domain_bn_script is not None:
+        own: Dict[str, ConfigResults] = {}
+        for run, record in domain_bn_records(runs, planned, Path(domain_bn_script), cfg_options, write).items():
+            _add(own, run, record, baseline_name)
+        table += '\n' + comparison_markdown(_ordered(own), baseline_name, target, confidence, CAPTION)
+    return table
+
+
+def _add(results: Dict[str, ConfigResults], run: SeedRun, record, baseline_name: str) -> None:
+    role = 'warm-up' if run.is_warmup else 'baseline' if run.name == baseline_name else ''
+    name = f'{run.name} (warm-up)' if run.is_warmup else run.name
+    res = results.setdefault(name, ConfigResults(name, role=role))
+    res.seeds.append(run.seed)
+    res.evals.append(record)
+
+
+def _ordered(results: Dict[str, ConfigResults]) -> List[ConfigResults]:
+    return sorted(results.values(), key=lambda r: ('warm-up', 'baseline', '').index(r.role))

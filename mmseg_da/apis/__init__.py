@@ -1,4 +1,5 @@
 """High-level entry points, as ``mmseg.apis``: building a segmentor from a config and a checkpoint."""
+from .bn_statistics import reestimate_bn_statistics
 from .checkpoint import (
                          CheckpointMismatchError,
                          checkpoint_state_dict,
@@ -13,4 +14,4 @@ from .prediction import Predictor, build_split_dataset, list_images, predict, un
 __all__ = ['init_segmentor', 'load_segmentor_checkpoint', 'read_checkpoint', 'checkpoint_state_dict',
            'segmentor_state_dict', 'CheckpointMismatchError', 'dataset_meta_from_config',
            'Predictor', 'predict', 'build_split_dataset', 'list_images', 'unique_names',
-           'export_segmentor', 'export_state', 'plain_config', 'check_loads']
+           'export_segmentor', 'export_state', 'plain_config', 'check_loads', 'reestimate_bn_statistics']

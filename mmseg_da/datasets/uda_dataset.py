@@ -13,6 +13,8 @@ from mmengine.logging import print_log
 from mmseg.registry import DATASETS
 from torch.utils.data import get_worker_info
 
+from .rare_class_sampling import RareClassSampler, build_rare_class_sampler, rcs_options
+
 DatasetLike = Union[dict, BaseDataset]
 # Data-info keys through which a pipeline could reach the target's labels.
 _TARGET_LABEL_KEYS = ('seg_map_path', 'label_map')
@@ -50,6 +52,15 @@ class UDADataset:
     ``randomness.seed`` draws others, workers and ranks draw different ones, and non-persistent workers
     do not repeat the same sequence every epoch.
 
+    With ``rare_class_sampling`` (DAFormer's rare-class sampling, see
+    :mod:`mmseg_da.datasets.rare_class_sampling`), ``dataset[i]`` ignores ``i`` for the source too: it draws a
+    class (rare ones likelier), then a source image holding enough of it, from the same Generator as the
+    target draw, and re-runs the source pipeline (a new random crop) up to ``max_crop_tries`` times until
+    the output keeps enough of the class. The per-class statistics are computed once from the source labels,
+    loaded by the source pipeline's ``LoadAnnotations`` (``label_map``, ``reduce_zero_label`` applied), and
+    cached as JSON in ``cache_dir`` (default: ``work_dirs/.cache/rare_class_sampling/`` under the current
+    directory); ``dataset.rcs`` holds them and the class probabilities, logged once at initialisation.
+
     The target's labels never reach the model: its ``seg_map_path`` and ``label_map`` are removed from
     the data info *before* its pipeline runs, and any ``gt_*`` field after.
 
@@ -61,6 +72,14 @@ class UDADataset:
         seed (int): Seed of the target subset, mixed into the target draws. Defaults to 0.
         lazy_init (bool): Defer loading the data lists until :meth:`full_init` (as mmengine datasets).
         max_refetch (int): Target draws to try when the target pipeline returns None.
+        rare_class_sampling (dict, optional): Draw the source by rare-class sampling; keys (defaults):
+            ``temperature`` (0.01), ``min_pixel_ratio`` (3000 / (1280 * 720), DAFormer's 3000 pixels of a
+            1280x720 GTA image), ``min_crop_ratio`` (0.5), ``max_crop_tries`` (10), ``cache_dir`` (None: the
+            default folder). ``dict()`` uses them all. None (default): the source is ``source[i]``.
+
+    Raises:
+        ValueError: A bad ``rare_class_sampling`` key or value (named in the message), a source pipeline
+            without ``LoadAnnotations`` or source labels without any labelled pixel (with it).
     """
 
     def __init__(self,
@@ -69,7 +88,9 @@ class UDADataset:
                  target_subset: Optional[int] = None,
                  seed: int = 0,
                  lazy_init: bool = False,
-                 max_refetch: int = 100) -> None:
+                 max_refetch: int = 100,
+                 rare_class_sampling: Optional[dict] = None) -> None:
+        rcs_opts = rcs_options(rare_class_sampling)
         if isinstance(source, (list, tuple)):
             if not source:
                 raise ValueError('UDADataset needs at least one source dataset, got an empty list')
@@ -90,6 +111,8 @@ class UDADataset:
         self.target_subset = target_subset
         self.seed = int(seed)
         self.max_refetch = max_refetch
+        self.rcs_options = rcs_opts
+        self.rcs: Optional[RareClassSampler] = None
         self.target_indices: np.ndarray
         self._rng: Optional[np.random.Generator] = None
         self._rng_owner: Optional[tuple] = None
@@ -129,6 +152,8 @@ class UDADataset:
                 raise ValueError(f'target_subset={self.target_subset} exceeds the {n_target} target samples')
             chosen = np.random.default_rng(self.seed).choice(n_target, self.target_subset, replace=False)
             self.target_indices = np.sort(chosen)
+        if self.rcs_options is not None:
+            self.rcs = build_rare_class_sampler(self.source, self.rcs_options)
         self._fully_initialized = True
 
     @force_full_init
@@ -145,10 +170,17 @@ class UDADataset:
             print_log('Please call `full_init` method manually to accelerate the speed.', logger='current',
                       level=logging.WARNING)
             self.full_init()
-        return dict(source=self.source[idx], target=self._draw_target())
+        if self.rcs is None:
+            return dict(source=self.source[idx], target=self._draw_target())
+        rng = self._target_rng()  # one Generator for both draws of the item
+        source = self.rcs.sample(self.source, rng)
+        return dict(source=source, target=self._draw_target(rng))
 
     def _target_rng(self) -> np.random.Generator:
-        """The Generator of the next draw: a worker's own (made on first use), or one from the global state."""
+        """The Generator of the next draw: a worker's own (made on first use), or one from the global state.
+
+        It serves the target draws and, with rare-class sampling, the source draws.
+        """
         worker = get_worker_info()
         if worker is None:  # follows the run's seed and iteration, as the augmentation in this process
             return np.random.default_rng([self.seed, get_rank(), 0, np.random.randint(2**31)])
@@ -159,8 +191,8 @@ class UDADataset:
             self._rng_owner = owner
         return self._rng
 
-    def _draw_target(self) -> dict:
-        rng = self._target_rng()
+    def _draw_target(self, rng: Optional[np.random.Generator] = None) -> dict:
+        rng = rng if rng is not None else self._target_rng()
         for _ in range(self.max_refetch + 1):
             index = int(self.target_indices[rng.integers(len(self.target_indices))])
             data = self.prepare_target(index)

@@ -105,3 +105,17 @@ def write_gta5_and_cityscapes(root, size=(64, 64)):
                  np.dstack([train_ids * 12, train_ids * 5, 200 - train_ids * 9]))
             save(root / 'gtFine' / split / 'city' / f'{stem}_gtFine_labelTrainIds.png', train_ids)
     return root
+
+
+def write_seg_folder(root: Path, masks: Sequence[np.ndarray]) -> Path:
+    """Write ``root/img/<i>.png`` (grey, painted from the mask) and ``root/ann/<i>.png`` (the mask) per mask.
+
+    The layout of mmseg's ``BaseSegDataset`` with ``data_prefix=dict(img_path='img', seg_map_path='ann')``.
+    """
+    (root / 'img').mkdir(parents=True, exist_ok=True)
+    (root / 'ann').mkdir(parents=True, exist_ok=True)
+    for i, mask in enumerate(masks):
+        mask = np.asarray(mask, np.uint8)
+        assert cv2.imwrite(str(root / 'img' / f'{i}.png'), np.dstack([mask * 20] * 3))
+        assert cv2.imwrite(str(root / 'ann' / f'{i}.png'), mask)
+    return root

@@ -128,3 +128,31 @@ def test_run_without_its_final_evaluation_is_torn(killed_then_resumed, tmp_path)
     dumped = next(copy.glob('*/vis_data/config.py'))  # the run's own config: evaluated at 2 of 4 iterations
     dumped.write_text(dumped.read_text().replace('max_iters=2', 'max_iters=4'))
     assert final_eval(run) is None
+
+
+def test_domain_bn_table_reads_each_runs_own_statistics_report(killed_then_resumed):
+    cfg, work = killed_then_resumed['cfg'], killed_then_resumed['work']
+    lines = []
+    table = compare_methods([str(cfg)], [0, 1], str(work), str(REPO_ROOT / 'tools/train.py'), baseline=str(cfg),
+                            write=lines.append,
+                            domain_bn_script=str(REPO_ROOT / 'tools/analysis/test_domain_bn.py'))
+    reports = [killed_then_resumed[s] / 'domain_bn.json' for s in ('seed0', 'seed1')]
+    assert all(r.is_file() for r in reports) and sum('own BatchNorm statistics' in x for x in lines) == 2
+    plain, own = table.split('BatchNorm statistics re-estimated on its own test images')
+    row = [line for line in own.splitlines() if line.startswith(f'| {cfg.stem} (baseline)')][0]
+    cells = [c.strip() for c in row.strip('|').split('|')]
+    for domain, column in (('day', 2), ('dusk', 4)):
+        values = []
+        for report in reports:
+            entry = [d for d in json.loads(report.read_text())['domains'] if d['domain'] == domain][0]
+            values.append(entry['own_statistics']['mIoU'])
+        assert cells[column] == f'{np.mean(values):.2f} ± {np.std(values, ddof=1):.2f}'
+    # the plain table is unchanged, and a second call reads the cached reports
+    assert plain.startswith(killed_then_resumed['resumed'].stdout.split('\n')[0])
+    times = [r.stat().st_mtime_ns for r in reports]
+    lines.clear()
+    again = compare_methods([str(cfg)], [0, 1], str(work), str(REPO_ROOT / 'tools/train.py'), baseline=str(cfg),
+                            write=lines.append,
+                            domain_bn_script=str(REPO_ROOT / 'tools/analysis/test_domain_bn.py'))
+    assert again == table and [r.stat().st_mtime_ns for r in reports] == times
+    assert not any('own BatchNorm statistics' in x for x in lines)

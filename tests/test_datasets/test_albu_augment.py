@@ -1,14 +1,17 @@
-"""AlbuAugment presets keep image and mask aligned; colour order, shapes, errors; PackDomainSegInputs."""
+"""AlbuAugment presets keep image and mask aligned; photometric presets; colour order, shapes, errors; packing."""
 import warnings
 
+import albumentations as A
 import cv2
 import numpy as np
 import pytest
 from mmseg.datasets.transforms import PackSegInputs
 
 from mmseg_da.datasets.transforms import ALBU_PRESETS, AlbuAugment, PackDomainSegInputs
+from mmseg_da.datasets.transforms.albu import ALBU_PRESET_GROUPS, expand_presets
 
 # Distinct, non-black BGR colours for labels 0..5 (black is the fill of padded / dropped-out pixels).
+PHOTO = ['GAMMA', 'HSV', 'CLAHE', 'DARK', 'NOISE']
 PALETTE = np.array([[200, 30, 30], [30, 200, 30], [30, 30, 200], [200, 200, 30], [200, 30, 200],
                     [30, 200, 200]], np.uint8)
 
@@ -126,8 +129,11 @@ def test_seeded_by_numpy_in_each_process():
 def test_empty_presets_is_identity_and_errors():
     sample = painted()
     assert AlbuAugment().transform(sample) is sample
-    with pytest.raises(ValueError, match=r"preset\(s\) \['HFlip'\]; known presets: \['HF', 'SSR', 'BC', 'CD'\]"):
+    known = r"known presets: \['HF', 'SSR', 'BC', 'CD', 'GAMMA', 'HSV', 'CLAHE', 'DARK', 'NOISE'\], groups: \['PHOTO'\]"
+    with pytest.raises(ValueError, match=r"preset\(s\) \['HFlip'\]; " + known):
         AlbuAugment(presets=['HF', 'HFlip'])
+    with pytest.raises(ValueError, match=r"preset\(s\) \['Gamma'\]; " + known):
+        AlbuAugment(presets=['PHOTO'], overrides=dict(Gamma=dict(p=1.0)))
     with pytest.raises(ValueError, match="'NoSuchTransform' is not an albumentations transform"):
         AlbuAugment(transforms=[dict(type='NoSuchTransform')])
     with_edges = painted()
@@ -137,7 +143,7 @@ def test_empty_presets_is_identity_and_errors():
 
 
 def test_presets_build_without_deprecation_warnings():
-    assert list(ALBU_PRESETS) == ['HF', 'SSR', 'BC', 'CD']
+    assert list(ALBU_PRESETS) == ['HF', 'SSR', 'BC', 'CD'] + PHOTO
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         AlbuAugment(presets=list(ALBU_PRESETS))
@@ -152,3 +158,50 @@ def test_pack_domain_seg_inputs_adds_domain_to_mmseg_meta_keys():
     assert packed['data_samples'].domain == 'Urban'
     assert packed['data_samples'].gt_sem_seg.data.shape == (1, 64, 64)
     assert 'domain' not in PackSegInputs()(painted())['data_samples'].metainfo
+
+
+@pytest.mark.parametrize('name', PHOTO)
+def test_photometric_presets_change_the_image_only(name):
+    np.random.seed(4)
+    before = painted()
+    aug = AlbuAugment(presets=[name], overrides={name: dict(p=1.0)})
+    assert isinstance(aug.transforms[0], A.ImageOnlyTransform) and aug.transforms[0].p == 1.0
+    out = aug.transform(painted())
+    assert not np.array_equal(out['img'], before['img'])
+    assert out['img'].shape == before['img'].shape and out['img'].dtype == np.uint8
+    assert out['gt_seg_map'].dtype == before['gt_seg_map'].dtype
+    assert np.array_equal(out['gt_seg_map'], before['gt_seg_map'])
+
+
+def test_photometric_preset_probabilities_and_dark_skew():
+    probs = {name: AlbuAugment(presets=[name]).transforms[0].p for name in PHOTO}
+    assert probs == dict(GAMMA=0.5, HSV=0.5, CLAHE=0.2, DARK=0.5, NOISE=0.5)
+    np.random.seed(0)
+    aug = AlbuAugment(presets=['DARK'], overrides=dict(DARK=dict(p=1.0)))
+    change = [aug.transform(painted(seed))['img'].mean() - painted(seed)['img'].mean() for seed in range(20)]
+    assert np.mean(change) < -10 and np.mean(np.array(change) < 0) > 0.7  # mostly darker
+
+
+def test_photo_group_expands_in_order_and_overrides_its_presets():
+    assert ALBU_PRESET_GROUPS['PHOTO'] == ('DARK', 'GAMMA', 'HSV', 'CLAHE', 'NOISE')
+    assert expand_presets('PHOTO') == ['DARK', 'GAMMA', 'HSV', 'CLAHE', 'NOISE']
+    aug = AlbuAugment(presets=['HF', 'PHOTO'], overrides=dict(CLAHE=dict(p=0.9)))
+    assert aug.presets == ['HF', 'DARK', 'GAMMA', 'HSV', 'CLAHE', 'NOISE']
+    assert [type(t).__name__ for t in aug.transforms] == ['HorizontalFlip', 'RandomBrightnessContrast', 'RandomGamma',
+                                                          'HueSaturationValue', 'CLAHE', 'GaussNoise']
+    assert aug.transforms[4].p == 0.9 and aug.transforms[1].p == 0.5
+    with pytest.raises(ValueError, match=r"not per group: \['PHOTO'\]; override the presets of 'PHOTO': \['DARK', "):
+        AlbuAugment(presets=['PHOTO'], overrides=dict(PHOTO=dict(p=1.0)))
+
+
+def test_photo_group_is_seeded_by_numpy_and_keeps_the_mask():
+    force = {name: dict(p=1.0) for name in PHOTO}
+
+    def run(seed: int) -> dict:
+        np.random.seed(seed)
+        return AlbuAugment(presets=['PHOTO'], overrides=force).transform(painted())
+
+    first = run(5)
+    assert np.array_equal(first['img'], run(5)['img'])
+    assert not np.array_equal(first['img'], run(6)['img'])
+    assert np.array_equal(first['gt_seg_map'], painted()['gt_seg_map'])

@@ -93,10 +93,8 @@ def test_class_mix_pastes_exactly_the_selected_classes():
         mix(masks, src_img, torch.rand(3, 3, 8, 9))
 
 
-def test_mixed_batch_is_what_the_student_sees(monkeypatch):
-    model = build_model()
-    model.train()
-    optim = OptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.01))
+def spy_on_student(model, monkeypatch) -> list:
+    """``(inputs, mode)`` of every call of the student, in order."""
     seen = []
     real_forward = model.segmentor.forward
 
@@ -105,6 +103,14 @@ def test_mixed_batch_is_what_the_student_sees(monkeypatch):
         return real_forward(inputs, data_samples, mode)
 
     monkeypatch.setattr(model.segmentor, 'forward', spy)
+    return seen
+
+
+def test_mixed_batch_is_what_the_student_sees(monkeypatch):
+    model = build_model()
+    model.train()
+    optim = OptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.01))
+    seen = spy_on_student(model, monkeypatch)
     torch.manual_seed(3)
     batch = uda_batch()
     source = model.preprocess_branch(copy.deepcopy(batch['source']))
@@ -148,6 +154,80 @@ def test_bad_train_cfg_is_refused():
         build_model(pseudo_threshold=1.2)
     with pytest.raises(ValueError, match='pseudo_weight'):
         build_model(pseudo_weight='entropy')
+    with pytest.raises(ValueError, match='teacher_bn'):
+        build_model(teacher_bn='frozen')
+    with pytest.raises(ValueError, match=r"unknown train_cfg.mic key\(s\) \['ratio'\]"):
+        build_model(mic=dict(ratio=0.5))
+    with pytest.raises(ValueError, match='mask_ratio'):
+        build_model(mic=dict(mask_ratio=1.0))
+    with pytest.raises(ValueError, match='strong_aug'):
+        build_model(strong_aug='kornia')
+
+
+def _norms(module):
+    return [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+
+
+def test_teacher_in_train_mode_uses_batch_statistics_and_keeps_its_running_ones():
+    model = build_model(teacher_bn='train')
+    model.teacher.update_parameters(model.seg_model)
+    with torch.no_grad():  # running statistics far from any batch's
+        for m in _norms(model.teacher.module):
+            m.running_mean.add_(3.0)
+    before = copy.deepcopy(model.teacher.module.state_dict())
+    inputs = torch.randn(2, 3, 32, 32)
+    labels, _, confidence = model.pseudo_label(inputs)
+    for name, value in model.teacher.module.state_dict().items():
+        assert torch.equal(value, before[name]), name  # running statistics and counters untouched
+    assert all(not m.training and m.momentum == 0.1 for m in _norms(model.teacher.module))
+    reference = copy.deepcopy(model.teacher.module).train()  # batch statistics
+    with torch.no_grad():
+        expected = torch.softmax(main_logits(reference(inputs, mode='tensor'), reference, (32, 32)), 1).max(1)
+    torch.testing.assert_close(confidence, expected.values)
+    assert torch.equal(labels, expected.indices)
+    eval_model = build_model(teacher_bn='eval')
+    eval_model.teacher.load_state_dict(model.teacher.state_dict())
+    assert not torch.allclose(eval_model.pseudo_label(inputs)[2], confidence)
+
+
+def test_strong_augmentation_and_masked_target_reach_the_student(monkeypatch):
+    model = build_model(strong_aug=True, mic=dict(mask_ratio=0.5, block_size=4, loss_weight=2.0),
+                        pseudo_weight='confidence')
+    model.train()
+    optim = OptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.01))
+    seen = spy_on_student(model, monkeypatch)
+    augmented = []
+    real_augment = model.augment
+    monkeypatch.setattr(model, 'augment', lambda x: augmented.append(x.clone()) or real_augment(x))
+    batch = uda_batch()
+    target = model.preprocess_branch(copy.deepcopy(batch['target']))
+    torch.manual_seed(5)
+    log = model.train_step(batch, optim)
+    mixed, masked = [x for x, mode in seen if mode == 'tensor']
+    assert len(augmented) == 2 and torch.equal(augmented[1], target['inputs'])  # mixed image, then target
+    assert not torch.equal(mixed, augmented[0])  # strongly augmented (probability 1 - 0.1 per image)
+    zero = (masked == 0).all(1)  # masked pixels are 0 in every channel, in whole 4x4 blocks
+    blocks = zero.unfold(1, 4, 4).unfold(2, 4, 4)
+    assert torch.equal(blocks.all(-1).all(-1), blocks.any(-1).any(-1)) and 0.2 < zero.float().mean() < 0.8
+    assert log['mic.loss_ce'] > 0 and 'mix.loss_ce' in log
+
+
+def test_mic_loss_is_weighted_cross_entropy_on_the_masked_prediction(monkeypatch):
+    from mmseg_da.models.utils import weighted_cross_entropy
+    model = build_model(mic=dict(mask_ratio=0.0, loss_weight=3.0), pseudo_weight='confidence', class_mix=False)
+    model.train()
+    calls = []
+    monkeypatch.setattr('mmseg_da.models.segmentors.mean_teacher.weighted_cross_entropy',
+                        lambda *a: calls.append(a) or weighted_cross_entropy(*a))
+    batch = uda_batch()
+    target = model.preprocess_branch(copy.deepcopy(batch['target']))
+    expected_labels, expected_weights, _ = model.pseudo_label(target['inputs'])
+    model.teacher.steps.zero_()  # the step below re-initialises the teacher from the student, as here
+    log = model.train_step(batch, OptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.0)))
+    (_, mix_labels, mix_weights, _), (logits, mic_labels, mic_weights, _) = calls
+    assert torch.equal(mic_labels, expected_labels) and torch.equal(mic_weights, expected_weights)
+    assert float(log['mic.loss_ce']) == pytest.approx(3 * float(weighted_cross_entropy(
+        logits, mic_labels, mic_weights)), rel=1e-5)
 
 
 def test_runner_trains_and_test_py_evaluates_the_checkpoint(tmp_path, monkeypatch):
@@ -178,3 +258,17 @@ def test_runner_trains_and_test_py_evaluates_the_checkpoint(tmp_path, monkeypatc
                      '--cfg-options', 'visualizer.name=visualizer_mean_teacher_test') == 0
     metrics = json.loads(next((tmp_path / 'test').glob('*/*.json')).read_text())
     assert 0 <= metrics['mIoU'] <= 100
+
+
+@pytest.mark.parametrize('update', [False, True])
+def test_masked_batch_enters_the_running_statistics_only_when_asked(update):
+    def running_stats(**train_cfg):
+        model = build_model(class_mix=False, **train_cfg)
+        model.train()
+        model.train_step(uda_batch(), OptimWrapper(torch.optim.SGD(model.segmentor.parameters(), lr=0.0)))
+        return {k: v for k, v in model.segmentor.state_dict().items() if 'running' in k}
+
+    plain = running_stats()
+    with_mic = running_stats(mic=dict(mask_ratio=0.5, update_bn_stats=update))
+    same = all(torch.equal(plain[k], with_mic[k]) for k in plain)
+    assert same is not update

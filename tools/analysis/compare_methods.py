@@ -18,6 +18,7 @@ from mmseg_da.analysis import compare_methods
 from mmseg_da.utils.cli import clear_errors
 
 TRAIN_SCRIPT = Path(__file__).resolve().parents[1] / 'train.py'
+DOMAIN_BN_SCRIPT = Path(__file__).resolve().parent / 'test_domain_bn.py'
 
 
 def parse_args() -> argparse.Namespace:
@@ -36,6 +37,9 @@ def parse_args() -> argparse.Namespace:
                         help='pytorch: each run is a torchrun of --nproc processes')
     parser.add_argument('--nproc', type=int, default=1, help='processes per run with --launcher pytorch')
     parser.add_argument('--confidence', type=float, default=0.95, help='confidence level of the intervals')
+    parser.add_argument('--domain-bn', action='store_true',
+                        help='add a table of every run evaluated per domain with BatchNorm statistics re-estimated '
+                        'on that domain\'s test images (tools/analysis/test_domain_bn.py; cached per run)')
     return parser.parse_args()
 
 
@@ -44,7 +48,8 @@ def main() -> None:
     with clear_errors('compare_methods.py'):
         table = compare_methods(args.configs, args.seeds, args.work_dir, str(TRAIN_SCRIPT), baseline=args.baseline,
                                 warmup=args.warmup, cfg_options=args.cfg_options, launcher=args.launcher,
-                                nproc=args.nproc, confidence=args.confidence)
+                                nproc=args.nproc, confidence=args.confidence,
+                                domain_bn_script=str(DOMAIN_BN_SCRIPT) if args.domain_bn else None)
     print(table, end='')
     if args.out:
         Path(args.out).write_text(table)

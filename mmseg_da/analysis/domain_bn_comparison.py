@@ -1,0 +1,82 @@
+"""The comparison's second reading: every run per domain with BatchNorm statistics re-estimated on that domain.
+
+``tools/analysis/test_domain_bn.py`` evaluates a run's final checkpoint on each test domain after re-estimating
+its BatchNorm statistics on that domain's own test images (labels unused). With the statistics equalised,
+the differences between methods are what their weights learnt; the plain table mixes that with what each
+method's training did to the running statistics (e.g. target batches moving them towards the target).
+Each run's report is cached as ``domain_bn.json`` in its work dir (written atomically), so a second call only
+reads it.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, Dict, Sequence
+
+from mmengine.config import Config
+
+from .seed_runs import SeedRun, final_checkpoint
+from .work_dir_logs import EvalRecord
+
+REPORT_FILE = 'domain_bn.json'
+
+
+class DomainBNError(RuntimeError):
+    """The per-domain statistics evaluation of a run failed."""
+
+
+def _report_metrics(path: Path) -> Dict[str, float]:
+    """The own-statistics metrics of every domain of a ``test_domain_bn.py --out`` report."""
+    report = json.loads(path.read_text(encoding='utf-8'))
+    metrics: Dict[str, float] = {}
+    for entry in report['domains']:
+        prefix = f"{entry['domain']}/" if entry['domain'] else ''
+        own = entry['own_statistics']['metrics']
+        metrics.update({k: v for k, v in own.items() if k.startswith(prefix) and v is not None})
+        if not prefix:
+            metrics.update({k: v for k, v in own.items() if v is not None})
+    return metrics
+
+
+def domain_bn_record(run: SeedRun, planned: Config, script: Path, cfg_options: Sequence[str],
+                     write: Callable[[str], None]) -> EvalRecord:
+    """The run's per-domain evaluation with re-estimated statistics, computed once and cached in its work dir.
+
+    Raises:
+        DomainBNError: If the evaluation tool fails (its last output lines are in the message).
+    """
+    report = run.work_dir / REPORT_FILE
+    try:
+        metrics = _report_metrics(report) if report.is_file() else None
+    except (ValueError, KeyError, TypeError):
+        write(f'{report}: unreadable, evaluated again')
+        metrics = None
+    if metrics is None:
+        checkpoint = final_checkpoint(planned, run.work_dir)
+        partial = report.with_suffix('.json.part')
+        command = [sys.executable, str(script), str(run.config), str(checkpoint), '--out', str(partial),
+                   '--work-dir', str(run.work_dir / 'domain_bn')]
+        if cfg_options:
+            command += ['--cfg-options', *cfg_options]
+        write(f'{run}: evaluating each domain with its own BatchNorm statistics')
+        proc = subprocess.run(command, capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = '\n'.join((proc.stdout + proc.stderr).splitlines()[-15:])
+            raise DomainBNError(f'per-domain BatchNorm evaluation of {run} failed (exit status {proc.returncode}):'
+                                f'\n{tail}')
+        os.replace(partial, report)
+        metrics = _report_metrics(report)
+    return EvalRecord(metrics=metrics, step=None, iteration=None, kind='test', by_epoch=False, source=report)
+
+
+def domain_bn_records(runs: Sequence[SeedRun], planned: Dict[SeedRun, Config], script: Path,
+                      cfg_options: Sequence[str], write: Callable[[str], None]) -> Dict[SeedRun, EvalRecord]:
+    """:func:`domain_bn_record` of every run except warm-ups."""
+    return {run: domain_bn_record(run, planned[run], script, cfg_options, write)
+            for run in runs if not run.is_warmup}
+
+
+CAPTION = ('The same runs, each domain evaluated with BatchNorm statistics re-estimated on its own test images '
+           '(`tools/analysis/test_domain_bn.py`: shuffled batches of 4, labels unused): what the weights learnt, '
+           'with the statistics equalised between methods.')
