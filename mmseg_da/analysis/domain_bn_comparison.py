@@ -4,11 +4,10 @@
 its BatchNorm statistics on that domain's own test images (labels unused). With the statistics equalised,
 the differences between methods are what their weights learnt; the plain table mixes that with what each
 method's training did to the running statistics (e.g. target batches moving them towards the target).
-Each run's report is cached as ``domain_bn.json`` in its work dir (written atomically), so a second call only
+Each run's report is cached as ``domain_bn.json`` in its work dir (the tool writes it atomically), so a second call only
 reads it.
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from .work_dir_logs import EvalRecord
 REPORT_FILE = 'domain_bn.json'
 
 
-class DomainBNError(RuntimeError):
+class DomainBNError(ValueError):
     """The per-domain statistics evaluation of a run failed."""
 
 
@@ -54,8 +53,7 @@ def domain_bn_record(run: SeedRun, planned: Config, script: Path, cfg_options: S
         metrics = None
     if metrics is None:
         checkpoint = final_checkpoint(planned, run.work_dir)
-        partial = report.with_suffix('.json.part')
-        command = [sys.executable, str(script), str(run.config), str(checkpoint), '--out', str(partial),
+        command = [sys.executable, str(script), str(run.config), str(checkpoint), '--out', str(report),
                    '--work-dir', str(run.work_dir / 'domain_bn')]
         if cfg_options:
             command += ['--cfg-options', *cfg_options]
@@ -65,7 +63,6 @@ def domain_bn_record(run: SeedRun, planned: Config, script: Path, cfg_options: S
             tail = '\n'.join((proc.stdout + proc.stderr).splitlines()[-15:])
             raise DomainBNError(f'per-domain BatchNorm evaluation of {run} failed (exit status {proc.returncode}):'
                                 f'\n{tail}')
-        os.replace(partial, report)
         metrics = _report_metrics(report)
     return EvalRecord(metrics=metrics, step=None, iteration=None, kind='test', by_epoch=False, source=report)
 

@@ -8,7 +8,6 @@ crop) while its output keeps fewer than ``min_crop_ratio * min_pixels`` pixels o
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ import numpy as np
 from mmcv.transforms import LoadAnnotations
 from mmengine.dataset import ConcatDataset
 from mmengine.logging import print_log
+
+from mmseg_da.utils.atomic_files import write_text_atomically
 
 IGNORE_INDEX = 255
 DEFAULT_CACHE_DIR = os.path.join('work_dirs', '.cache', 'rare_class_sampling')
@@ -155,16 +156,8 @@ def _write_cache(path: Path, key: str, stats: LabelStats) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = dict(version=_CACHE_VERSION, key=key, label_files=stats.label_files,
                 class_pixels=stats.class_pixels.tolist(), image_pixels=stats.image_pixels.tolist())
-    # temp file + rename in one folder: concurrent writers (DDP ranks) never leave a half-written cache
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as file:
-            json.dump(data, file)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    # concurrent writers (DDP ranks, dataloader workers) never leave a half-written cache
+    write_text_atomically(str(path), json.dumps(data))
 
 
 def label_stats(source: Any, num_classes: int, cache_dir: Optional[str] = None) -> LabelStats:

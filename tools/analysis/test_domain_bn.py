@@ -27,6 +27,7 @@ import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine chec
 from mmseg_da.analysis.domain_bn import METRIC, domain_bn_report, domain_bn_table, evaluate_domains_with_own_bn
 from mmseg_da.apis import load_segmentor_checkpoint
 from mmseg_da.utils import deployable_segmentor
+from mmseg_da.utils.atomic_files import write_text_atomically
 from mmseg_da.utils.cli import clear_errors, load_config, require_file
 
 
@@ -78,7 +79,7 @@ def main() -> None:
                                       batch_size=args.batch_size, max_batches=args.max_batches,
                                       shuffled=not args.in_order, seed=args.seed)
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-            Path(args.out).write_text(json.dumps(report, indent=2, allow_nan=False) + '\n', encoding='utf-8')
+            write_text_atomically(args.out, json.dumps(report, indent=2, allow_nan=False) + '\n')
             print(f'wrote {args.out}')
 
 

@@ -74,8 +74,7 @@ def gaussian_blur(img: Tensor, sigma: Tensor) -> Tensor:
     n, c, h, w = img.shape
     out = img
     for dim, side in ((2, h), (3, w)):
-        size = min(blur_kernel_size(side), side - 1 if side % 2 == 0 else side)
-        size = max(1, size if size % 2 == 1 else size - 1)
+        size = max(1, min(blur_kernel_size(side), side - 1 + side % 2))  # odd, at most the side (reflect padding)
         x = torch.arange(size, device=img.device, dtype=img.dtype) - size // 2
         kernel = torch.exp(-x.view(1, -1) ** 2 / (2 * sigma.view(-1, 1).to(img.dtype) ** 2))
         kernel = kernel / kernel.sum(dim=1, keepdim=True)  # (N, size)
