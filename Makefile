@@ -10,7 +10,7 @@ MMCV ?= auto
 STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | sha1sum | cut -c1-12)-$(MMCV)
 PYTEST_ARGS ?=
 
-.PHONY: install lint test test-all demo clean-venv
+.PHONY: install lint test test-all demo clean-venv gpu-check
 
 install: $(STAMP)
 
@@ -50,6 +50,11 @@ test-all: install
 
 demo: install
 	$(VPY) tools/demo.py
+
+# The GPU figures in one command (tools/gpu_check.sh; run `make install` first: on a CUDA machine `auto`
+# builds full mmcv, which does not fit the check's 8 minutes). GPU_CHECK_DRY_RUN=1 runs it tiny on the CPU.
+gpu-check:
+	PYTHON=$(VPY) tools/gpu_check.sh
 
 clean-venv:
 	rm -rf $(VENV)

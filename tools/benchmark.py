@@ -2,14 +2,20 @@
 
     python tools/benchmark.py configs/pidnet_s_urban_hf_ssr.py [CHECKPOINT] [--device cpu|cuda]
         [--shape 512 512] [--batch 1] [--warmup 10] [--iters 50] [--fp16 | --bf16] [--fast]
-        [--backend eager|fast|onnxruntime|all ...] [--onnx FILE] [--no-compile] [--threads N]
-        [--peak-gflops X] [--no-flops] [--json OUT]
+        [--backend eager|fast|fast-bf16|onnxruntime|onnxruntime-int8|all ...] [--onnx FILE]
+        [--onnx-int8 FILE] [--calib-images 4] [--no-compile] [--threads N] [--peak-gflops X] [--no-flops]
+        [--min-agreement 99] [--min-agreement-reduced 90] [--json OUT]
 
 Times ``segmentor(images, mode='tensor')`` on a random batch (random weights without a checkpoint); with
 ``--fast`` (``--backend fast``) also the fast inference path, with ``--backend onnxruntime`` the graph
-exported to ONNX (or ``--onnx FILE``) in ONNX Runtime, all alternating call by call with the eager forward;
-prints each path's latency, achieved GFLOP/s and fraction of the fp32 peak, its speedup and the agreement of
-its predictions with eager. See :func:`mmseg_da.deploy.benchmark.benchmark`.
+exported to ONNX (or ``--onnx FILE``) in ONNX Runtime, with ``--backend onnxruntime-int8`` that graph
+quantized to int8 (or ``--onnx-int8 FILE`` from tools/deploy/quantize_onnx.py), with ``--backend fast-bf16``
+the fast path in bf16 (skipped with a line where the CPU lacks AVX512_BF16 and AMX), all alternating call by
+call with the eager forward; ``all`` is every one of them. Prints each path's latency, achieved GFLOP/s (GOP/s
+for int8) and fraction of the peak of its precision, its speedup and the agreement of its predictions with
+eager; exits 1 when a path's agreement is below ``--min-agreement`` (fp32 paths) or
+``--min-agreement-reduced`` (int8, bf16, fp16 paths), naming the path and its file. See
+:func:`mmseg_da.deploy.benchmark.benchmark`.
 """
 import argparse
 import json
@@ -19,7 +25,9 @@ import torch
 from mmengine.config import DictAction
 
 from mmseg_da.deploy import parse_shape
-from mmseg_da.deploy.benchmark import benchmark, format_result
+from mmseg_da.deploy.benchmark import BACKENDS, agreement_failures, benchmark, format_result
+from mmseg_da.deploy.onnx_runtime import WriteError
+from mmseg_da.utils.atomic_files import write_text_atomically
 from mmseg_da.utils.cli import clear_errors
 
 
@@ -37,11 +45,19 @@ def parse_args() -> argparse.Namespace:
     precision.add_argument('--bf16', action='store_true', help='bfloat16')
     parser.add_argument('--fast', action='store_true',
                         help='time the fast inference path against the plain eager forward (= --backend fast)')
-    parser.add_argument('--backend', action='append', choices=('eager', 'fast', 'onnxruntime', 'all'), default=[],
-                        help='paths timed besides eager (repeatable): fast, onnxruntime (the exported graph in '
-                        "ONNX Runtime, needs pip install -e '.[deploy]'), all")
+    parser.add_argument('--backend', action='append', choices=BACKENDS + ('all',), default=[],
+                        help='paths timed besides eager (repeatable): fast, fast-bf16, onnxruntime (the exported '
+                        "graph in ONNX Runtime, needs pip install -e '.[deploy]'), onnxruntime-int8, all")
     parser.add_argument('--onnx', dest='onnx_file',
                         help='with --backend onnxruntime: time this .onnx file (default: export the segmentor)')
+    parser.add_argument('--onnx-int8', dest='onnx_int8_file',
+                        help='with --backend onnxruntime-int8: time this int8 .onnx (default: quantize here)')
+    parser.add_argument('--calib-images', type=int, default=4,
+                        help='random images that calibrate the int8 graph quantized here (default 4)')
+    parser.add_argument('--min-agreement', type=float, default=99.0,
+                        help='exit 1 when an fp32 path agrees with eager on fewer pixels (%%) (default 99)')
+    parser.add_argument('--min-agreement-reduced', type=float, default=90.0,
+                        help='the same floor for the int8, bf16 and fp16 paths (default 90)')
     parser.add_argument('--compile', action=argparse.BooleanOptionalAction, default=True,
                         help='with --fast: torch.compile it (default; --no-compile to skip; falls back '
                         'to no compile if the compiler fails)')
@@ -72,18 +88,27 @@ def main() -> None:
         torch.manual_seed(args.seed)
         backends = set(args.backend)
         if 'all' in backends:
-            backends.update(('fast', 'onnxruntime'))
+            backends.update(BACKENDS)
         result = benchmark(args.config, args.checkpoint, device=args.device, shape=shape, batch=args.batch,
                            warmup=args.warmup, iters=args.iters, precision=precision,
                            fast=args.fast or 'fast' in backends, compile=args.compile, fold_bn=not args.no_fold_bn,
                            channels_last=not args.no_channels_last, cfg_options=args.cfg_options,
                            onnxruntime='onnxruntime' in backends, onnx_file=args.onnx_file,
-                           flops=not args.no_flops, peak_gflops=args.peak_gflops)
-    print(format_result(result))
-    if args.json_out:
-        with open(args.json_out, 'w', encoding='utf-8') as f:
-            json.dump(result, f, indent=2)
-        print(f'wrote {args.json_out}')
+                           flops=not args.no_flops, peak_gflops=args.peak_gflops,
+                           fast_bf16='fast-bf16' in backends, int8='onnxruntime-int8' in backends,
+                           onnx_int8_file=args.onnx_int8_file, calib_images=args.calib_images)
+        print(format_result(result))
+        if args.json_out:
+            try:
+                write_text_atomically(args.json_out, json.dumps(result, indent=2))
+            except OSError as err:
+                raise WriteError(f'cannot write --json {args.json_out}: {err.strerror or err} '
+                                 f'({type(err).__name__}); the figures are printed above') from err
+            print(f'wrote {args.json_out}')
+        failures = agreement_failures(result, args.min_agreement, args.min_agreement_reduced)
+        if failures:
+            raise ValueError('the predictions of a timed path disagree with eager, so its speedup is not one of '
+                             'the same model: ' + ' | '.join(failures))
 
 
 if __name__ == '__main__':

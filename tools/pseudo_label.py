@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-from mmseg_da.apis.pseudo_labelling import PseudoLabeller, format_summary
+from mmseg_da.apis.pseudo_labelling import MANIFEST, PseudoLabeller, format_summary
 from mmseg_da.utils.cli import add_inference_arguments, clear_errors, load_config
 
 
@@ -24,10 +24,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Write pseudo-labels for the target training images')
     parser.add_argument('config', help='config whose training set has a target domain')
     parser.add_argument('checkpoint', help='teacher checkpoint (plain, adaptation or exported segmentor)')
-    parser.add_argument('--out', required=True, help='output folder of the label PNGs and summary.json '
-                        '(must be empty)')
+    parser.add_argument('--out', required=True, help='output folder of the label PNGs, summary.json and '
+                        f'{MANIFEST} (the list of the files written; must be empty)')
     parser.add_argument('--force', action='store_true',
-                        help='replace an earlier pseudo-label output in --out (its PNGs and summary.json)')
+                        help=f'replace an earlier pseudo-label output in --out: delete the files its {MANIFEST} '
+                        'lists, where they are unchanged, and nothing else (a folder without that manifest is '
+                        'refused)')
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--threshold', type=float, default=None,
                       help='ignore pixels whose confidence is below this value, in (0, 1) (default 0.9)')
@@ -56,7 +58,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                   args.force)
         summary = labeller.run()
         print(format_summary(summary))
-        print(f'wrote {summary["images"]} label PNG(s) and summary.json to {labeller.out}; read them with '
+        print(f'wrote {summary["images"]} label PNG(s), summary.json and {MANIFEST} to {labeller.out}; read them with '
               f"dict(type='PseudoLabelDataset', dataset=<the target dataset>, label_dir='{labeller.out}')")
     return 0
 

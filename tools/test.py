@@ -2,7 +2,8 @@
 
 The checkpoint is loaded strictly into the config's deployable segmentor (see
 :func:`mmseg_da.apis.init_segmentor`): a plain, exported or adaptation checkpoint for a plain or
-adaptation config; any missing, unexpected or differently shaped tensor stops the tool before testing.
+adaptation config; any missing, unexpected or differently shaped tensor, or a NaN/inf weight (a diverged
+run's checkpoint), stops the tool before testing, and so does a test split without masks.
 
 Example:
     python tools/test.py configs/pidnet_s_urban.py work_dirs/pidnet_s_urban/iter_100.pth
@@ -57,6 +58,28 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
         cfg.visualizer.save_dir = args.show_dir
 
 
+def check_test_masks(dataset, config: str) -> None:
+    """Refuse a test set whose samples have no masks (e.g. LoveDA's Test split), naming the split and images.
+
+    mmseg's ``LoadAnnotations`` would otherwise stop at the first such sample with ``KeyError: 'seg_map_path'``.
+    """
+    from mmseg_da.datasets.dataset_wrappers import leaf_datasets
+    for leaf in leaf_datasets(dataset):
+        leaf.full_init()
+        infos = [leaf.get_data_info(i) for i in range(len(leaf))]
+        missing = [info.get('img_path', '?') for info in infos if 'seg_map_path' not in info]
+        if missing:
+            split = getattr(leaf, 'split', None)
+            where = f'split {split!r} of ' if split else ''
+            domains = getattr(leaf, 'domains', None)
+            raise ValueError(
+                f'{config}: the test set (test_dataloader.dataset) has no masks to score against: {where}'
+                f'{type(leaf).__name__}{f" (domains {list(domains)})" if domains else ""} gives {len(missing)} of '
+                f'its {len(infos)} images no mask, e.g. {missing[0]}. tools/test.py compares predictions with '
+                'masks: test on a split with masks (e.g. --cfg-options test_dataloader.dataset.split=Val), or use '
+                'tools/predict.py for label-free predictions.')
+
+
 def main() -> None:
     args = parse_args()
     with clear_errors('test.py'):
@@ -74,6 +97,8 @@ def main() -> None:
             cfg.test_evaluator['keep_results'] = True
         runner = Runner.from_cfg(cfg)
         load_segmentor_checkpoint(deployable_segmentor(runner.model), checkpoint, repr(args.config))
+        if not (isinstance(cfg.get('test_evaluator'), dict) and cfg.test_evaluator.get('format_only', False)):
+            check_test_masks(runner.test_dataloader.dataset, repr(args.config))
         runner.test()
 
 

@@ -14,6 +14,7 @@ from mmengine.config import Config
 from mmseg_da.utils.cli import load_config
 from mmseg_da.utils.config_walk import find_target_dataset
 
+from .adabn_rows import adabn_records
 from .comparison_table import ConfigResults, comparison_markdown, domains_of
 from .domain_bn_comparison import CAPTION, domain_bn_records
 from .run_budget import differences, training_budget
@@ -78,7 +79,8 @@ def target_domain(cfg: Config, domains: List[str]) -> Optional[str]:
 def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str, train_script: str,
                     baseline: Optional[str] = None, warmup: Optional[str] = None, cfg_options: Sequence[str] = (),
                     launcher: str = 'none', nproc: int = 1, confidence: float = 0.95,
-                    write: Callable[[str], None] = _stderr, domain_bn_script: Optional[str] = None) -> str:
+                    write: Callable[[str], None] = _stderr, domain_bn_script: Optional[str] = None,
+                    jobs: int = 1, adabn: bool = False) -> str:
     """Train every config with every seed (skipping finished runs) and return the Markdown comparison.
 
     Args:
@@ -95,6 +97,9 @@ def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str,
         write: Where progress lines go.
         domain_bn_script: ``tools/analysis/test_domain_bn.py`` to add a second table: every run evaluated per
             domain with BatchNorm statistics re-estimated on that domain (see :mod:`.domain_bn_comparison`).
+        jobs: Runs trained side by side (each with one thread when more than one).
+        adabn: Add the AdaBN row (needs ``warmup``): each seed's warm-up weights with BatchNorm statistics
+            re-estimated on the target training images, no training (see :mod:`.adabn_rows`).
 
     Raises:
         FileNotFoundError: If a config does not exist.
@@ -108,6 +113,9 @@ def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str,
         if not Path(path).is_file():
             raise FileNotFoundError(f'config file not found: {path!r}')
     _check_options(cfg_options, warmup)
+    if adabn and warmup is None:
+        raise ValueError('--adabn needs --warmup: the AdaBN row re-estimates the statistics of each seed\'s '
+                         'warm-up weights')
     configs = list(configs)
     if Path(baseline).resolve() not in [Path(c).resolve() for c in configs]:
         configs.insert(0, baseline)
@@ -128,7 +136,7 @@ def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str,
         done[run] = final_eval(run) is not None and (run.warmup is None or done[run.warmup])
         if done[run]:
             _check_recorded(run, planned[run], world_size)
-    train_runs(runs, commands, done, world_size, write)
+    train_runs(runs, commands, done, world_size, write, jobs)
 
     results: Dict[str, ConfigResults] = {}
     for run in runs:
@@ -137,6 +145,11 @@ def compare_methods(configs: Sequence[str], seeds: Sequence[int], work_dir: str,
             raise ValueError(f'{run.work_dir}: {run} ended without its final evaluation; see its logs')
         _check_recorded(run, planned[run], world_size)  # what each run really was, as its work dir records it
         _add(results, run, record, baseline_name)
+    if adabn:
+        tools_dir = Path(train_script).resolve().parent
+        for run, record in adabn_records(runs, Path(work_dir).resolve(), baseline, planned, tools_dir, cfg_options,
+                                         write).items():
+            _add(results, run, record, baseline_name)
     order = _ordered(results)
     base = results[baseline_name]
     caption = ''

@@ -5,7 +5,7 @@ from typing import List, Optional, Sequence
 
 from mmseg_da.utils.tables import markdown_table
 
-from .seed_statistics import Difference, SeedSummary, welch_difference
+from .seed_statistics import Difference, SeedSummary, holm_adjusted, welch_difference
 from .work_dir_logs import EvalRecord
 
 
@@ -43,8 +43,9 @@ def _summary_text(values: Optional[List[float]]) -> str:
     return f'{summary.mean:.2f}' if summary.std is None else f'{summary.mean:.2f} ± {summary.std:.2f}'
 
 
-def _delta_text(diff: Difference, with_interval: bool = True) -> str:
-    delta = f'**{diff.delta:+.2f}**' if diff.beyond_noise else f'{diff.delta:+.2f}'
+def _delta_text(diff: Difference, with_interval: bool = True, beyond_noise: Optional[bool] = None) -> str:
+    beyond_noise = diff.beyond_noise if beyond_noise is None else beyond_noise
+    delta = f'**{diff.delta:+.2f}**' if beyond_noise else f'{diff.delta:+.2f}'
     if not with_interval:
         return delta
     interval = 'n/a' if diff.low is None else f'{diff.low:+.2f}, {diff.high:+.2f}'
@@ -57,6 +58,23 @@ def _difference(results: ConfigResults, baseline: ConfigResults, key: str, confi
     if values is None or base is None:
         return '-'
     return _delta_text(welch_difference(values, base, confidence), with_interval)
+
+
+def per_class_differences(results: ConfigResults, baseline: ConfigResults, keys: Sequence[str],
+                          confidence: float) -> List[str]:
+    """The cells of one comparison's per-class differences, marked beyond noise after Holm's correction.
+
+    Welch's test of every class with an interval (every seed has an IoU, and there is spread) is one test of
+    the family; a class is marked where its Holm-adjusted p-value is below ``1 - confidence``, so the chance
+    that any class of the comparison is marked by noise alone is at most ``1 - confidence``.
+    """
+    diffs: List[Optional[Difference]] = []
+    for key in keys:
+        values, base = results.values(key), baseline.values(key)
+        diffs.append(None if values is None or base is None else welch_difference(values, base, confidence))
+    adjusted = holm_adjusted([d.p_value if d is not None else None for d in diffs])
+    return ['-' if d is None else _delta_text(d, False, p is not None and p < 1 - confidence)
+            for d, p in zip(diffs, adjusted)]
 
 
 def domains_of(results: ConfigResults) -> List[str]:
@@ -109,12 +127,14 @@ def comparison_markdown(results: Sequence[ConfigResults], baseline: str, target_
     if target_domain is not None:
         prefix = f'{target_domain}/IoU.' if target_domain else 'IoU.'
         classes = [k[len(prefix):] for k in base.evals[0].metrics if k.startswith(prefix)]
-        rows = [[cls, _summary_text(base.values(prefix + cls))]
-                + [_difference(r, base, prefix + cls, confidence, with_interval=False) for r in compared]
-                for cls in classes]
+        columns = [per_class_differences(r, base, [prefix + cls for cls in classes], confidence) for r in compared]
+        rows = [[cls, _summary_text(base.values(prefix + cls))] + [column[i] for column in columns]
+                for i, cls in enumerate(classes)]
         lines += ['', f'Per-class IoU (%) on {target_domain or "the evaluation set"} (target): the baseline\'s '
-                  f'mean ± std, and each config\'s difference of the means (**bold**: its {level} Welch interval '
-                  'excludes 0; -: a seed has no IoU for the class).', '',
+                  'mean ± std, and each config\'s difference of the means (**bold**: beyond seed noise after '
+                  'Holm\'s correction across the classes of that config: its Welch test\'s Holm-adjusted '
+                  f'p-value is below {1 - confidence:.2g}, so all the classes of one config together hold a false '
+                  f'mark with probability at most {1 - confidence:.0%}; -: a seed has no IoU for the class).', '',
                   markdown_table(['class', baseline] + [r.name for r in compared], rows)]
     return '\n'.join(lines) + '\n'
 

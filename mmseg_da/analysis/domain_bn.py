@@ -79,31 +79,70 @@ def domain_score(metrics: Dict[str, float], domain: str, metric: str = METRIC) -
                    f"dict(type='DomainIoUMetric', iou_metrics=['{metric}'])")
 
 
+def _domains_of(dataset_cfg: dict) -> List[str]:
+    """The domains a dataset config names: its ``domain`` (a name or a list of names), renamed by ``domain_name``."""
+    if dataset_cfg.get('domain_name'):  # CamVidDomainDataset: every frame reported under this one name
+        return [str(dataset_cfg['domain_name'])]
+    domain = dataset_cfg.get('domain')
+    if isinstance(domain, (list, tuple)):
+        return [str(d) for d in dict.fromkeys(domain)]
+    return [str(domain)] if domain else []
+
+
 def split_domains(dataset_cfg: dict) -> List[Tuple[str, dict]]:
     """The test set's datasets by domain: ``(domain, dataset config)`` in the order of the test set.
 
-    A ``ConcatDataset`` gives one entry per distinct ``domain`` of its datasets (several datasets of one
-    domain are concatenated); any other dataset is one domain. A dataset without a ``domain`` is named by its
-    type (and position, in a ``ConcatDataset``).
+    Every dataset whose ``domain`` lists several domains (LoveDA's ``domain=['Urban', 'Rural']``, CamVid's
+    ``domain=('day', 'dusk')``) is split into one dataset per domain; a ``ConcatDataset`` gives one entry per
+    distinct domain of its datasets (several datasets of one domain are concatenated). A dataset without a
+    ``domain`` is named by its type (and position, in a ``ConcatDataset``).
 
     Raises:
-        ValueError: If the config holds no dataset.
+        ValueError: If the config holds no dataset, or a ``domain`` list is empty.
     """
     if not isinstance(dataset_cfg, dict) or not dataset_cfg:
         raise ValueError('test_dataloader.dataset: expected a dataset config (a dict with a type), got '
                          f'{dataset_cfg!r}')
-    if dataset_cfg.get('type') != 'ConcatDataset':
-        return [(str(dataset_cfg.get('domain') or dataset_cfg.get('type', 'dataset')), copy.deepcopy(dataset_cfg))]
-    parts = dataset_cfg.get('datasets') or []
-    if not parts:
-        raise ValueError('test_dataloader.dataset is a ConcatDataset without datasets (its "datasets" list is '
-                         'empty)')
+    if dataset_cfg.get('type') == 'ConcatDataset':
+        parts = dataset_cfg.get('datasets') or []
+        if not parts:
+            raise ValueError('test_dataloader.dataset is a ConcatDataset without datasets (its "datasets" list is '
+                             'empty)')
+    else:
+        parts = [dataset_cfg]
     grouped: Dict[str, List[dict]] = {}
     for index, part in enumerate(parts):
-        name = part.get('domain') or f'{part.get("type", "dataset")}[{index}]'
-        grouped.setdefault(str(name), []).append(copy.deepcopy(part))
+        if isinstance(part.get('domain'), (list, tuple)) and not part['domain']:
+            raise ValueError(f'test_dataloader.dataset: {part.get("type")} has an empty domain list')
+        domains = _domains_of(part)
+        if not domains:
+            default = str(part.get('type', 'dataset'))
+            domains, single = [default if len(parts) == 1 else f'{default}[{index}]'], True
+        else:
+            single = len(domains) == 1
+        for domain in domains:
+            one = copy.deepcopy(part)
+            if not single:
+                one['domain'] = domain
+            grouped.setdefault(domain, []).append(one)
     return [(name, group[0] if len(group) == 1 else dict(type='ConcatDataset', datasets=group))
             for name, group in grouped.items()]
+
+
+def check_domain_dataset(dataset: Any, domain: str) -> None:
+    """Refuse a domain's dataset whose samples name other domains (statistics would pool domains).
+
+    Raises:
+        ValueError: If a sample's ``domain`` is not ``domain``, or the dataset is empty.
+    """
+    if len(dataset) == 0:
+        raise ValueError(f'the test set of domain {domain!r} is empty: there is nothing to evaluate')
+    seen = {info.get('domain') for info in (dataset.get_data_info(i) for i in range(len(dataset)))} - {None}
+    other = sorted(str(d) for d in seen if str(d) != domain)
+    if other:
+        raise ValueError(f'the test set split off as domain {domain!r} holds samples of the domain(s) {other}: '
+                         'the BatchNorm statistics would pool domains. Give every domain its own dataset in '
+                         "test_dataloader.dataset (e.g. a ConcatDataset with one dataset per domain)")
 
 
 def _evaluate(runner: Runner, dataloader: Any) -> Dict[str, float]:
@@ -169,6 +208,7 @@ def evaluate_domains_with_own_bn(runner: Runner, batch_size: int = 4, max_batche
             segmentor.load_state_dict(saved, strict=True)
             dataloader = Runner.build_dataloader(dict(copy.deepcopy(loader_cfg), dataset=dataset_cfg),
                                                  seed=runner.seed)
+            check_domain_dataset(dataloader.dataset, domain)
             checkpoint_metrics = _evaluate(runner, dataloader)
             if shuffle:
                 bn_loader = Runner.build_dataloader(
@@ -185,6 +225,8 @@ def evaluate_domains_with_own_bn(runner: Runner, batch_size: int = 4, max_batche
         with torch.no_grad():
             segmentor.load_state_dict(saved, strict=True)
     runner.call_hook('after_run')
+    if not results:
+        raise ValueError('test_dataloader.dataset has no domain to evaluate: the per-domain table is empty')
     return results
 
 

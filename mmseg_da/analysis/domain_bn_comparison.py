@@ -26,15 +26,24 @@ class DomainBNError(ValueError):
 
 
 def _report_metrics(path: Path) -> Dict[str, float]:
-    """The own-statistics metrics of every domain of a ``test_domain_bn.py --out`` report."""
+    """The own-statistics metrics of every domain of a ``test_domain_bn.py --out`` report.
+
+    Raises:
+        ValueError: If the report holds no domain, or no metric of its domains (e.g. one entry for several
+            pooled domains, whose metrics are keyed by each domain's own name).
+    """
     report = json.loads(path.read_text(encoding='utf-8'))
     metrics: Dict[str, float] = {}
     for entry in report['domains']:
         prefix = f"{entry['domain']}/" if entry['domain'] else ''
         own = entry['own_statistics']['metrics']
-        metrics.update({k: v for k, v in own.items() if k.startswith(prefix) and v is not None})
-        if not prefix:
-            metrics.update({k: v for k, v in own.items() if v is not None})
+        found = {k: v for k, v in own.items() if (not prefix or k.startswith(prefix)) and v is not None}
+        if not found:
+            raise ValueError(f'{path}: domain {entry["domain"]!r} has no own-statistics metric named '
+                             f'{prefix}<metric> (keys: {sorted(own)[:6]})')
+        metrics.update(found)
+    if not metrics:
+        raise ValueError(f'{path}: the report holds no domain')
     return metrics
 
 
@@ -48,8 +57,8 @@ def domain_bn_record(run: SeedRun, planned: Config, script: Path, cfg_options: S
     report = run.work_dir / REPORT_FILE
     try:
         metrics = _report_metrics(report) if report.is_file() else None
-    except (ValueError, KeyError, TypeError):
-        write(f'{report}: unreadable, evaluated again')
+    except (ValueError, KeyError, TypeError) as err:
+        write(f'{report}: unusable ({err}), evaluated again')
         metrics = None
     if metrics is None:
         checkpoint = final_checkpoint(planned, run.work_dir)
@@ -63,15 +72,26 @@ def domain_bn_record(run: SeedRun, planned: Config, script: Path, cfg_options: S
             tail = '\n'.join((proc.stdout + proc.stderr).splitlines()[-15:])
             raise DomainBNError(f'per-domain BatchNorm evaluation of {run} failed (exit status {proc.returncode}):'
                                 f'\n{tail}')
-        metrics = _report_metrics(report)
+        try:
+            metrics = _report_metrics(report)
+        except (ValueError, KeyError, TypeError) as err:
+            raise DomainBNError(f'per-domain BatchNorm evaluation of {run}: {err}') from err
     return EvalRecord(metrics=metrics, step=None, iteration=None, kind='test', by_epoch=False, source=report)
 
 
 def domain_bn_records(runs: Sequence[SeedRun], planned: Dict[SeedRun, Config], script: Path,
                       cfg_options: Sequence[str], write: Callable[[str], None]) -> Dict[SeedRun, EvalRecord]:
-    """:func:`domain_bn_record` of every run except warm-ups."""
-    return {run: domain_bn_record(run, planned[run], script, cfg_options, write)
-            for run in runs if not run.is_warmup}
+    """:func:`domain_bn_record` of every run except warm-ups.
+
+    Raises:
+        DomainBNError: If there is no run to evaluate (an empty table is not a result).
+    """
+    records = {run: domain_bn_record(run, planned[run], script, cfg_options, write)
+               for run in runs if not run.is_warmup}
+    if not records:
+        raise DomainBNError('--domain-bn: no run to evaluate with its own BatchNorm statistics (only warm-ups or '
+                            'no runs); the table would be empty')
+    return records
 
 
 CAPTION = ('The same runs, each domain evaluated with BatchNorm statistics re-estimated on its own test images '

@@ -2,11 +2,14 @@
 
 Each run is one ``tools/train.py`` process in ``DIR/<config stem>/seed<k>`` (a warm-up run in
 ``DIR/warmup/<config stem>/seed<k>``). A run is finished when its logs hold the evaluation at the end of its
-training (and, for a warm-up, its final checkpoint is intact); anything else in its work dir is a torn run,
-cleared and trained again from scratch.
+training (and, for a warm-up, its final checkpoint is intact). A torn run (stopped by a kill or a session's end)
+whose recorded command is the planned one and whose last checkpoint is intact resumes from that checkpoint
+(``tools/train.py --resume``: the exact resume of :mod:`mmseg_da.engine.runner`); anything else in its work
+dir is cleared and trained again from scratch. Up to ``jobs`` runs train side by side, one thread each.
 """
 import argparse
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -159,6 +162,21 @@ def train_command(run: SeedRun, train_script: Path, cfg_options: Sequence[str], 
     return [sys.executable, *args]
 
 
+def resume_checkpoint(run: SeedRun, command: List[str]) -> Optional[Path]:
+    """The intact last checkpoint of a torn run launched with ``command``, or None (start it afresh)."""
+    try:
+        recorded = json.loads((run.work_dir / RECORD_FILE).read_text())
+        pointer = (run.work_dir / 'last_checkpoint').read_text().strip()
+    except (OSError, ValueError):
+        return None
+    checkpoint = Path(pointer)
+    if not checkpoint.is_absolute():
+        checkpoint = run.work_dir / checkpoint
+    if recorded.get('command') != command or checkpoint_problem(str(checkpoint)) is not None:
+        return None
+    return checkpoint
+
+
 def _terminate(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -169,35 +187,49 @@ def _terminate(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def train_run(run: SeedRun, command: List[str], world_size: int) -> None:
-    """Clear the run's work dir, record how it is launched and train it; stop it if this process is stopped.
+class _Training:
+    """One training process of a run, started fresh or resumed from the run's last intact checkpoint."""
 
-    Raises:
-        RunFailedError: If the training process exits with an error.
-    """
-    if run.work_dir.exists():
-        shutil.rmtree(run.work_dir)
-    run.work_dir.mkdir(parents=True)
-    (run.work_dir / RECORD_FILE).write_text(json.dumps(
-        dict(config=str(run.config), seed=run.seed, world_size=world_size, command=command), indent=1))
-    output = run.work_dir / OUTPUT_FILE
-    with open(output, 'w') as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            code = proc.wait()
-        finally:  # an interrupted comparison leaves a torn run, never an orphaned training
-            _terminate(proc)
-    if code != 0:
-        tail = output.read_text(errors='replace').splitlines()[-25:]
-        raise RunFailedError(f'training {run} failed (exit status {code}) in {run.work_dir}; the last lines '
-                             f'of {output}:\n' + '\n'.join(tail))
+    def __init__(self, run: SeedRun, command: List[str], world_size: int, threads: Optional[int],
+                 may_resume: bool = True) -> None:
+        self.run = run
+        self.start = time.monotonic()
+        self.resumed_from = resume_checkpoint(run, command) if may_resume else None
+        self.cleared = self.resumed_from is None and run.work_dir.exists() and any(run.work_dir.iterdir())
+        if self.resumed_from is None:
+            if run.work_dir.exists():
+                shutil.rmtree(run.work_dir)
+            run.work_dir.mkdir(parents=True)
+            (run.work_dir / RECORD_FILE).write_text(json.dumps(
+                dict(config=str(run.config), seed=run.seed, world_size=world_size, command=command), indent=1))
+            argv = command
+        else:
+            argv = [*command, '--resume', str(self.resumed_from)]
+        env = dict(os.environ)
+        if threads is not None:
+            env['OMP_NUM_THREADS'] = str(threads)
+        self.output = run.work_dir / OUTPUT_FILE
+        with open(self.output, 'a' if self.resumed_from else 'w') as out:
+            self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+    def check(self) -> None:
+        """Raise if the process exited with an error.
+
+        Raises:
+            RunFailedError: Naming the run, its work dir and the last lines of its console output.
+        """
+        code = self.proc.returncode
+        if code != 0:
+            tail = self.output.read_text(errors='replace').splitlines()[-25:]
+            raise RunFailedError(f'training {self.run} failed (exit status {code}) in {self.run.work_dir}; the '
+                                 f'last lines of {self.output}:\n' + '\n'.join(tail))
 
 
 class Progress:
     """Prints which run is trained, the time elapsed and an estimate of the time left."""
 
-    def __init__(self, total: int, to_train: int, write: Callable[[str], None]) -> None:
-        self.total, self.to_train, self.write = total, to_train, write
+    def __init__(self, total: int, to_train: int, write: Callable[[str], None], jobs: int = 1) -> None:
+        self.total, self.to_train, self.write, self.jobs = total, to_train, write, jobs
         self.start = time.monotonic()
         self.durations: List[float] = []
 
@@ -205,7 +237,8 @@ class Progress:
         if not self.durations:
             return 'ETA unknown until the first run ends'
         left = self.to_train - len(self.durations)
-        return f'ETA {timedelta(seconds=round(left * sum(self.durations) / len(self.durations)))}'
+        mean = sum(self.durations) / len(self.durations)
+        return f'ETA {timedelta(seconds=round(left * mean / self.jobs))}'
 
     def report(self, index: int, run: SeedRun, action: str) -> None:
         elapsed = timedelta(seconds=round(time.monotonic() - self.start))
@@ -220,19 +253,46 @@ def _stop_on_sigterm(signum, frame) -> None:
 
 
 def train_runs(runs: Sequence[SeedRun], commands: Dict[SeedRun, List[str]], done: Dict[SeedRun, bool],
-               world_size: int, write: Callable[[str], None]) -> None:
-    """Train every run not ``done``, in order, printing progress; SIGTERM stops the running training too."""
-    progress = Progress(len(runs), sum(not done[r] for r in runs), write)
+               world_size: int, write: Callable[[str], None], jobs: int = 1) -> None:
+    """Train every run not ``done``, up to ``jobs`` at once, printing progress; SIGTERM stops them too.
+
+    A run starts once its warm-up is trained; a run whose warm-up is trained (again) in this call starts
+    afresh, never from a checkpoint of an older warm-up. With ``jobs`` > 1 every process gets
+    ``OMP_NUM_THREADS=1``; the first failure stops the others (torn, they resume at the next call) and is raised.
+    """
+    if jobs < 1:
+        raise ValueError(f'--jobs {jobs}: give 1 or more parallel runs')
+    progress = Progress(len(runs), sum(not done[r] for r in runs), write, jobs)
+    index = {run: i for i, run in enumerate(runs)}
+    for run in runs:
+        if done[run]:
+            progress.report(index[run], run, f'finished earlier, skipped ({run.work_dir})')
+    waiting = [run for run in runs if not done[run]]
+    active: List[_Training] = []
+    finished = {run for run in runs if done[run]}
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
-        for index, run in enumerate(runs):
-            if done[run]:
-                progress.report(index, run, f'finished earlier, skipped ({run.work_dir})')
-                continue
-            torn = run.work_dir.exists() and any(run.work_dir.iterdir())
-            progress.report(index, run, ('torn run cleared, ' if torn else '') + f'training in {run.work_dir}')
-            start = time.monotonic()
-            train_run(run, commands[run], world_size)
-            progress.ran(time.monotonic() - start)
-    finally:
+        while waiting or active:
+            ready = [r for r in waiting if r.warmup is None or r.warmup in finished]
+            while ready and len(active) < jobs:
+                run = ready.pop(0)
+                waiting.remove(run)
+                training = _Training(run, commands[run], world_size, threads=1 if jobs > 1 else None,
+                                     may_resume=run.warmup is None or done[run.warmup])
+                how = (f'torn run resumed from {training.resumed_from.name}' if training.resumed_from else
+                       'torn run cleared, training' if training.cleared else 'training') + f' in {run.work_dir}'
+                progress.report(index[run], run, how)
+                active.append(training)
+            if not active:
+                raise RunFailedError('runs wait for warm-ups that are not planned: '
+                                     + ', '.join(str(r) for r in waiting))
+            time.sleep(0.2)
+            for training in [t for t in active if t.proc.poll() is not None]:
+                active.remove(training)
+                training.check()
+                finished.add(training.run)
+                progress.ran(time.monotonic() - training.start)
+    finally:  # an interrupted comparison leaves torn runs, never orphaned trainings
+        for training in active:
+            _terminate(training.proc)
         signal.signal(signal.SIGTERM, previous)

@@ -4,11 +4,16 @@ Runs of one config with different seeds are independent draws of its result; two
 the difference of their means, with Welch's t interval (unequal variances, Welch-Satterthwaite degrees of
 freedom: ``scipy.stats.ttest_ind(equal_var=False)``). With 3 seeds per config the interval is wide: a
 difference is called beyond noise only where the whole interval lies on one side of 0.
+
+Many differences read at once (every class of one comparison) would each be beyond noise by chance with
+probability ``1 - confidence``; :func:`holm_adjusted` gives Holm's step-down adjusted p-values of Welch's
+tests, so that marking those below ``1 - confidence`` keeps the chance of any false mark in the family at
+most ``1 - confidence`` (Holm 1979; valid under any dependence between the tests).
 """
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import stats
@@ -52,12 +57,15 @@ class Difference:
         high: Upper end of the interval, as ``low``.
         dof: Welch-Satterthwaite degrees of freedom (None with the interval).
         confidence: The interval's confidence level.
+        p_value: Two-sided p-value of Welch's test of no difference (None with the interval); the interval
+            excludes 0 exactly when it is below ``1 - confidence``.
     """
     delta: float
     low: Optional[float]
     high: Optional[float]
     dof: Optional[float]
     confidence: float
+    p_value: Optional[float] = None
 
     @property
     def beyond_noise(self) -> bool:
@@ -88,4 +96,21 @@ def welch_difference(a: Sequence[float], b: Sequence[float], confidence: float =
         warnings.simplefilter('ignore', RuntimeWarning)
         test = stats.ttest_ind(sa.values, sb.values, equal_var=False)
     interval = test.confidence_interval(confidence)
-    return Difference(delta, float(interval.low), float(interval.high), float(test.df), confidence)
+    return Difference(delta, float(interval.low), float(interval.high), float(test.df), confidence,
+                      float(test.pvalue))
+
+
+def holm_adjusted(p_values: Sequence[Optional[float]]) -> List[Optional[float]]:
+    """Holm's step-down adjusted p-values of a family of tests (None, a test not made, stays None).
+
+    With the ``m`` p-values sorted, ``p_(1) <= ... <= p_(m)``, the ``i``-th adjusted value is
+    ``max_{j <= i} min(1, (m - j + 1) p_(j))``; rejecting where it is below ``alpha`` keeps the family-wise
+    error rate at most ``alpha``.
+    """
+    made = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    adjusted: List[Optional[float]] = [None] * len(p_values)
+    running = 0.0
+    for rank, (p, index) in enumerate(made):
+        running = max(running, min(1.0, (len(made) - rank) * p))
+        adjusted[index] = running
+    return adjusted

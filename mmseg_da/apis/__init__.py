@@ -1,4 +1,5 @@
 """High-level entry points, as ``mmseg.apis``: building a segmentor from a config and a checkpoint."""
+from .adapt_bn import adapt_bn
 from .bn_statistics import reestimate_bn_statistics
 from .checkpoint import (
                          CheckpointMismatchError,
@@ -14,4 +15,5 @@ from .prediction import Predictor, build_split_dataset, list_images, predict, un
 __all__ = ['init_segmentor', 'load_segmentor_checkpoint', 'read_checkpoint', 'checkpoint_state_dict',
            'segmentor_state_dict', 'CheckpointMismatchError', 'dataset_meta_from_config',
            'Predictor', 'predict', 'build_split_dataset', 'list_images', 'unique_names',
-           'export_segmentor', 'export_state', 'plain_config', 'check_loads', 'reestimate_bn_statistics']
+           'export_segmentor', 'export_state', 'plain_config', 'check_loads', 'reestimate_bn_statistics',
+           'adapt_bn']

@@ -29,7 +29,7 @@ def _images(segmentor: nn.Module, batch: dict) -> List[Tensor]:
 
 
 def _forward(segmentor: nn.Module, images: List[Tensor], number: int) -> None:
-    """One training-mode forward pass of ``images`` stacked into a batch (BatchNorm updates its statistics)."""
+    """One forward pass of ``images`` stacked into a batch (BatchNorms in training mode update their statistics)."""
     shapes = sorted({tuple(image.shape) for image in images})
     if len(shapes) > 1:
         raise ValueError(f'reestimate_bn_statistics: batch {number} regroups images of different sizes '
@@ -54,10 +54,13 @@ def reestimate_bn_statistics(segmentor: nn.Module, batches: Iterable[dict], max_
     """Replace the running statistics of every BatchNorm in ``segmentor`` by those of the given images.
 
     Each BatchNorm's running statistics are reset and its momentum set to None (a cumulative average),
-    then the segmentor runs in training mode, without gradients, on the images: every layer's running mean
-    and (unbiased) variance become the plain average of its per-batch statistics. Weights are not changed.
-    Afterwards each module's momentum and training mode are restored (a segmentor in eval mode stays in
-    eval mode), so evaluating it uses the new statistics.
+    then the segmentor runs without gradients on the images, in eval mode except its BatchNorm layers:
+    dropout, drop-path and any branch a module takes only in training stay off, so the images take the
+    path of inference. Every BatchNorm on that path gets as running mean and (unbiased) variance the plain
+    average of its per-batch statistics; a BatchNorm off that path (e.g. an auxiliary head used only in
+    training) keeps its statistics. Weights are not changed. Afterwards each module's momentum and training
+    mode are restored (a segmentor in eval mode stays in eval mode), so evaluating it uses the new
+    statistics.
 
     Every dataloader batch (``dict(inputs=list, data_samples=list)``, labels unused) goes through
     ``segmentor.data_preprocessor(batch, False)``, as in testing; the preprocessed images are regrouped
@@ -90,12 +93,15 @@ def reestimate_bn_statistics(segmentor: nn.Module, batches: Iterable[dict], max_
                          'are no statistics to re-estimate (normalisation such as GroupNorm/LayerNorm keeps none)')
     modes: Dict[nn.Module, bool] = {m: m.training for m in segmentor.modules()}
     momenta = [m.momentum for m in norms]
+    saved = [{k: v.clone() for k, v in m.state_dict().items()} for m in norms]
     used = 0
     try:
         for m in norms:
             m.reset_running_stats()
             m.momentum = None  # cumulative average: the update factor is 1 / num_batches_tracked
-        segmentor.train()
+        segmentor.eval()
+        for m in norms:  # only the normalisation layers: dropout and drop-path stay off
+            m.train()
         pending: List[Tensor] = []
         done = False
         for batch in batches:
@@ -118,8 +124,10 @@ def reestimate_bn_statistics(segmentor: nn.Module, batches: Iterable[dict], max_
             raise ValueError('reestimate_bn_statistics: no batch was given (an empty dataloader or dataset?), '
                              'so there are no images to estimate BatchNorm statistics from')
     finally:
-        for m, momentum in zip(norms, momenta):
+        for m, momentum, state in zip(norms, momenta, saved):
             m.momentum = momentum
+            if m.track_running_stats and int(m.num_batches_tracked) == 0:  # off the inference path: unchanged
+                m.load_state_dict(state)
         for module, training in modes.items():
             module.training = training
     return used

@@ -1,12 +1,13 @@
 """Read checkpoints and load a segmentor's weights from them, strictly and with errors that name the files.
 
 mmengine's ``load_from`` loads non-strictly: a checkpoint of another model is scored with unloaded
-weights and exit code 0. Everything here refuses a missing, unexpected or differently shaped tensor.
+weights and exit code 0. Everything here refuses a missing, unexpected or differently shaped tensor, and
+NaN or infinite weights (a diverged run's checkpoint would otherwise be scored as one constant class).
 """
 import os.path as osp
 import pickle
 import zipfile
-from typing import Dict, List, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
@@ -23,6 +24,56 @@ class CheckpointMismatchError(ValueError):
     """A checkpoint does not hold exactly the weights of the config's segmentor."""
 
 
+class NonFiniteWeightsError(ValueError):
+    """A checkpoint (or a model about to be saved) holds NaN or infinite weights."""
+
+
+def non_finite_tensors(state: Mapping[str, object]) -> List[Tuple[str, int, int]]:
+    """``(name, non-finite values, values)`` of every floating-point tensor of ``state`` with a NaN or inf."""
+    bad = []
+    for name, value in state.items():
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            count = int((~torch.isfinite(value.detach())).sum())
+            if count:
+                bad.append((name, count, value.numel()))
+    return bad
+
+
+def describe_non_finite(bad: List[Tuple[str, int, int]], total: int) -> str:
+    """``'418 of 497 tensors hold NaN/inf values, the first backbone.conv1.weight (12 of 864 values)'``."""
+    name, count, numel = bad[0]
+    return (f'{len(bad)} of its {total} tensors hold NaN or infinite values, the first {name} ({count} of '
+            f'{numel} values)')
+
+
+def check_finite_state(state: Mapping[str, object], checkpoint: str) -> None:
+    """Refuse weights with NaN or infinite values: the error names ``checkpoint`` and the first bad tensor.
+
+    Raises:
+        NonFiniteWeightsError: If any floating-point tensor holds a NaN or inf.
+    """
+    bad = non_finite_tensors(state)
+    if bad:
+        raise NonFiniteWeightsError(
+            f'checkpoint {checkpoint!r} is unusable: {describe_non_finite(bad, len(state))}. The run that wrote '
+            'it diverged (its losses became NaN/inf); scores of these weights are meaningless. Use an earlier '
+            'checkpoint of the run, or train again (a lower learning rate, or a fixed randomness.seed).')
+
+
+def unreadable_checkpoint_error(checkpoint: str, err: BaseException) -> ValueError:
+    """The error for a checkpoint that torch cannot load: refused by safe loading, truncated or not a checkpoint."""
+    first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    if isinstance(err, pickle.UnpicklingError):  # also what weights_only refusals raise
+        return ValueError(f'checkpoint {checkpoint!r} could not be read safely: {first_line} (a checkpoint written '
+                          'by mmseg-da/mmengine holds only tensors, numbers and logged values; one re-saved by a '
+                          'plain torch.save outside mmseg-da pickles objects that safe loading refuses: save it '
+                          'again with mmseg-da imported, or export its weights with tools/export_segmentor.py)')
+    size = osp.getsize(checkpoint) if osp.isfile(checkpoint) else 0
+    return ValueError(f'checkpoint {checkpoint!r} ({size} bytes) is not a readable torch checkpoint: it is '
+                      f'truncated (e.g. a save that was killed) or not a checkpoint at all '
+                      f'({type(err).__name__}: {first_line})')
+
+
 def read_checkpoint(checkpoint: str) -> dict:
     """Load ``checkpoint`` (a path or an mmengine URL such as ``https://``) on the CPU.
 
@@ -36,18 +87,10 @@ def read_checkpoint(checkpoint: str) -> dict:
         raise FileNotFoundError(f'checkpoint file not found: {checkpoint!r}')
     try:
         ckpt = _load_checkpoint(checkpoint, map_location='cpu')
-    except pickle.UnpicklingError as err:  # also what weights_only refusals raise
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f'checkpoint {checkpoint!r} could not be read safely: {first_line} (a checkpoint '
-                         'written by mmseg-da/mmengine holds only tensors, numbers and logged values)') from err
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
         if isinstance(err, (FileNotFoundError, PermissionError)):
             raise
-        size = osp.getsize(checkpoint) if osp.isfile(checkpoint) else 0
-        raise ValueError(f'checkpoint {checkpoint!r} ({size} bytes) is not a readable torch checkpoint: it is '
-                         f'truncated (e.g. a save that was killed) or not a checkpoint at all '
-                         f'({type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ""})'
-                         ) from err
+        raise unreadable_checkpoint_error(checkpoint, err) from err
     if not isinstance(ckpt, dict):
         raise ValueError(f'checkpoint {checkpoint!r} holds a {type(ckpt).__name__}, not a dict of weights')
     return ckpt
@@ -113,9 +156,14 @@ def load_segmentor_checkpoint(segmentor: nn.Module, checkpoint: str,
 
     Returns:
         The checkpoint's ``meta['dataset_meta']`` (classes, palette) if it has one.
+
+    Raises:
+        CheckpointMismatchError: If the weights do not match the segmentor.
+        NonFiniteWeightsError: If a weight or statistic is NaN or infinite (a diverged run's checkpoint).
     """
     ckpt = read_checkpoint(checkpoint)
     weights = segmentor_state_dict(checkpoint_state_dict(ckpt), segmentor, checkpoint, config)
+    check_finite_state(weights, checkpoint)
     segmentor.load_state_dict(weights, strict=True)
     meta = (ckpt.get('meta') or {}).get('dataset_meta')
     return dict(meta) if meta else None

@@ -2,11 +2,13 @@
 
 For image ``<img_dir>/<rel>.<ext>`` the labeller writes ``<out>/<rel>.png``: a single-channel PNG of train
 ids at the image's size, low-confidence pixels 255 (ignored); ``PseudoLabelDataset(dataset=<same target>,
-label_dir=<out>)`` reads them back. ``<out>/summary.json`` holds per-class confidence statistics.
+label_dir=<out>)`` reads them back. ``<out>/summary.json`` holds per-class confidence statistics, and
+``<out>/pseudo_label_manifest.jsonl`` lists every file the run wrote (size and SHA-256): ``--force`` deletes
+exactly those, and only while they are unchanged. Every file is written atomically.
 """
-import shutil
+import json
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import numpy as np
 import torch
@@ -16,7 +18,9 @@ from mmengine.utils import ProgressBar
 from PIL import Image
 
 from mmseg_da.datasets.pseudo_label import pseudo_label_name
+from mmseg_da.utils.atomic_files import remove_stale_temporaries, replace_atomically, write_error
 from mmseg_da.utils.config_walk import find_target_dataset
+from mmseg_da.utils.file_manifest import FileManifest
 from mmseg_da.utils.inference import inference_pipeline
 from mmseg_da.utils.tables import console_table
 
@@ -25,6 +29,11 @@ from .init_segmentor import init_segmentor
 
 IGNORE_INDEX = 255
 SUMMARY = 'summary.json'
+#: The journal of every file a run wrote into ``--out``: what ``--force`` may delete.
+MANIFEST = 'pseudo_label_manifest.jsonl'
+MANIFEST_KIND = 'mmseg-da pseudo-labels'
+#: ``--class-percentile``: predictions kept until the thresholds are known.
+CACHE = '.raw'
 
 
 def target_dataset_config(cfg: Config) -> dict:
@@ -38,26 +47,72 @@ def target_dataset_config(cfg: Config) -> dict:
     return dict(target, pipeline=inference_pipeline(cfg, with_annotations=False))
 
 
-def prepare_output(out: Path, force: bool) -> None:
-    """Refuse a non-empty output folder, unless ``force`` and it is an earlier pseudo-label output.
+def output_manifest(out: Path) -> FileManifest:
+    """The journal of the files a pseudo-label run writes into ``out`` (see :mod:`mmseg_da.utils.file_manifest`)."""
+    return FileManifest(out, MANIFEST, MANIFEST_KIND)
 
-    With ``force`` the earlier labels (``*.png``, the summary, the cache) are removed first, so no stale
-    label of an image that is no longer predicted survives; other files are left alone.
+
+def prepare_output(out: Path, force: bool) -> FileManifest:
+    """Refuse a non-empty output folder, unless ``force`` and it holds an earlier run's manifest; start a manifest.
+
+    With ``force``, the files the earlier run journalled in its manifest (labels, summary, cache) are deleted
+    if they are unchanged (same size and SHA-256), so no stale label of an image that is no longer predicted
+    survives; every other file stays. A folder without a valid manifest is refused before anything is
+    deleted (a dataset folder holding its own ``summary.json`` and PNGs is never touched).
+
+    Raises:
+        NotADirectoryError: If ``out`` is a file.
+        FileExistsError: If ``out`` is not empty and not an earlier pseudo-label output (or not ``force``),
+            or a file the run would write is in the way.
     """
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f'--out {str(out)!r} is a file, not a folder')
+    manifest = output_manifest(out)
     if out.is_dir() and any(out.iterdir()):
         if not force:
             raise FileExistsError(f'--out {str(out)!r} is not empty; pseudo-labels are written into an empty '
                                   'folder (pass --force to replace an earlier pseudo-label output there)')
-        if not (out / SUMMARY).is_file():
-            raise FileExistsError(f'--force: {str(out)!r} holds no {SUMMARY}, so it is not an earlier '
-                                  'pseudo-label output; refusing to delete its PNG files')
-        for png in out.rglob('*.png'):
-            png.unlink()
-        (out / SUMMARY).unlink()
-        shutil.rmtree(out / '.raw', ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
+        removed, kept = manifest.remove_written()  # refuses a folder without a valid manifest first
+        stale = remove_stale_temporaries(out, recursive=True)
+        print(f'--force: removed the {len(removed)} file(s) of the earlier pseudo-label run in {out}'
+              + (f' and {len(stale)} temporary file(s) of a killed write' if stale else ''))
+        if kept:
+            print(f'--force: kept {len(kept)} file(s) the earlier run wrote but that changed since, e.g. {kept[0]}')
+        for name in (SUMMARY, MANIFEST, CACHE):
+            if (out / name).exists():
+                raise FileExistsError(f'--out {str(out)!r}: {out / name} is in the way and was not written by the '
+                                      'earlier pseudo-label run, so it is kept; move it away or choose another '
+                                      'folder')
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        manifest.start()
+    except OSError as err:
+        raise write_error(manifest.path, err) from err
+    return manifest
+
+
+def write_output(manifest: FileManifest, relative: Path, write: Callable[[str], None]) -> Path:
+    """Write ``out/relative`` atomically, journalled in ``manifest`` before it appears under its name.
+
+    Raises:
+        FileExistsError: If a file not written by this run is in the way (it is never overwritten).
+        FileWriteError: If writing fails (full disk, read-only folder), naming the file.
+    """
+    path = manifest.folder / relative
+    if path.exists() or path.is_symlink():
+        raise FileExistsError(f'{path} already exists and was not written by this pseudo-label run; it is kept. '
+                              'Move it away or choose an empty --out folder.')
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise write_error(path, err) from err
+
+    def journalled(tmp: str) -> None:
+        write(tmp)
+        manifest.record(relative, tmp)
+
+    replace_atomically(str(path), journalled)
+    return path
 
 
 def confidence_and_labels(result) -> tuple:
@@ -70,9 +125,9 @@ def confidence_and_labels(result) -> tuple:
     return conf.cpu().numpy(), labels.cpu().numpy().astype(np.uint8)
 
 
-def save_label(path: Path, labels: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(labels, mode='L').save(path)
+def save_label(manifest: FileManifest, relative: Path, labels: np.ndarray) -> None:
+    """Write one label PNG (atomically, journalled in the output's manifest)."""
+    write_output(manifest, relative, lambda tmp: Image.fromarray(labels, mode='L').save(tmp, format='PNG'))
 
 
 def summarise(classes: List[str], stats: dict, thresholds: np.ndarray, n_images: int, mode: dict) -> dict:
@@ -133,8 +188,8 @@ class PseudoLabeller:
         self.batch_size = batch_size
         self.img_dir = getattr(self.dataset, 'data_prefix', {}).get('img_path')
         self.out = Path(out)
-        prepare_output(self.out, force)
-        self.cache = self.out / '.raw'  # --class-percentile: predictions kept until thresholds are known
+        self.manifest = prepare_output(self.out, force)
+        self.cache = Path(CACHE)  # relative to out
         n_cls = len(self.classes)
         self.stats = dict(pixels=np.zeros(n_cls), conf_sum=np.zeros(n_cls), kept=np.zeros(n_cls))
         self.quantiles = None if class_percentile is None else ClassQuantiles(n_cls, class_percentile / 100)
@@ -161,18 +216,17 @@ class PseudoLabeller:
                                                       minlength=n_cls)[:n_cls]
                 if self.threshold is not None:
                     labels[conf < self.threshold] = IGNORE_INDEX
-                    save_label(self.out / name, labels)
+                    save_label(self.manifest, name, labels)
                 else:
                     self.quantiles.add(labels, conf)
-                    raw = self.cache / name.with_suffix('.npz')
-                    raw.parent.mkdir(parents=True, exist_ok=True)
-                    np.savez_compressed(raw, labels=labels, conf=conf.astype(np.float32))
+                    write_output(self.manifest, self.cache / name.with_suffix('.npz'),
+                                 lambda tmp: _save_npz(tmp, labels, conf))
                 bar.update()
         print()
 
     def _cached(self):
         for name in self.names:
-            raw = np.load(self.cache / name.with_suffix('.npz'))
+            raw = np.load(self.out / self.cache / name.with_suffix('.npz'))
             yield name, raw['labels'], raw['conf']
 
     def thresholds(self) -> np.ndarray:
@@ -184,8 +238,10 @@ class PseudoLabeller:
         thresholds = self.quantiles.thresholds()
         for name, labels, conf in self._cached():
             labels[conf < thresholds[labels]] = IGNORE_INDEX
-            save_label(self.out / name, labels)
-        shutil.rmtree(self.cache)
+            save_label(self.manifest, name, labels)
+        for name in self.names:  # only this run's cache files (the manifest keeps listing them: absent is fine)
+            (self.out / self.cache / name.with_suffix('.npz')).unlink()
+        _remove_empty_folders(self.out / self.cache)
         return thresholds
 
     def summary(self, thresholds: np.ndarray) -> dict:
@@ -200,8 +256,24 @@ class PseudoLabeller:
 
     def run(self) -> dict:
         """All passes; writes ``summary.json`` and returns the summary."""
-        import json
         self.predict()
         summary = self.summary(self.thresholds())
-        (self.out / SUMMARY).write_text(json.dumps(summary, indent=2))
+        text = json.dumps(summary, indent=2)
+        write_output(self.manifest, Path(SUMMARY), lambda tmp: Path(tmp).write_text(text, encoding='utf-8'))
         return summary
+
+
+def _save_npz(path: str, labels: np.ndarray, conf: np.ndarray) -> None:
+    with open(path, 'wb') as f:  # a file object: numpy would append .npz to the temporary name
+        np.savez_compressed(f, labels=labels, conf=conf.astype(np.float32))
+
+
+def _remove_empty_folders(folder: Path) -> None:
+    """Remove ``folder`` and its sub-folders bottom-up where they are empty (a file anywhere keeps its folders)."""
+    if not folder.is_dir():
+        return
+    for sub in sorted((p for p in folder.rglob('*') if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(sub.iterdir()):
+            sub.rmdir()
+    if not any(folder.iterdir()):
+        folder.rmdir()

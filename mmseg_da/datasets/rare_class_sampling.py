@@ -1,9 +1,15 @@
 """Rare-class sampling (DAFormer, Hoyer et al., CVPR 2022): per-class source label statistics and the sampler.
 
 Per class c, ``f_c`` is its share of all labelled source pixels and ``P(c) = softmax((1 - f_c) / T)``. A source
-sample is drawn as: a class c from P, then uniformly one image holding at least ``min_pixels`` pixels of c
-(``min_pixel_ratio`` times the image's label pixel count), then the source pipeline is re-run (a new random
-crop) while its output keeps fewer than ``min_crop_ratio * min_pixels`` pixels of c.
+sample is drawn as: a class c from P, then uniformly one image whose label file holds at least
+``min_pixel_ratio`` of its pixels of c, then the source pipeline is re-run (a new random crop) while its output
+keeps fewer than ``min_crop_ratio * crop_pixel_ratio`` of the resized image's pixels of c.
+
+DAFormer counts 3000 pixels of c in the label file as GTA5 ships it (1914x1052; the statistics are computed
+before any resize), and asks the 512x512 crop of the image resized to 1280x720 to keep ``0.5 * 3000`` pixels.
+As shares: ``min_pixel_ratio = 3000 / (1914 * 1052)`` of the label file, and ``crop_pixel_ratio = 3000 /
+(1280 * 720)`` of the resized image (its label pixels times the area of the pipeline's ``scale_factor``), so
+other datasets and sizes keep DAFormer's proportions.
 """
 import hashlib
 import json
@@ -22,8 +28,12 @@ from mmseg_da.utils.atomic_files import write_text_atomically
 
 IGNORE_INDEX = 255
 DEFAULT_CACHE_DIR = os.path.join('work_dirs', '.cache', 'rare_class_sampling')
-# DAFormer: 3000 pixels of a GTA image resized to 1280x720, as a share of the image.
-RCS_DEFAULTS: Dict[str, Any] = dict(temperature=0.01, min_pixel_ratio=3000 / (1280 * 720), min_crop_ratio=0.5,
+#: DAFormer's 3000 pixels of the original 1914x1052 GTA5 label (image eligibility), as a share of the label.
+GTA5_MIN_PIXEL_RATIO = 3000 / (1914 * 1052)
+#: DAFormer's 3000 pixels of the GTA5 image resized to 1280x720 (the crop check's unit), as a share of it.
+GTA5_CROP_PIXEL_RATIO = 3000 / (1280 * 720)
+RCS_DEFAULTS: Dict[str, Any] = dict(temperature=0.01, min_pixel_ratio=GTA5_MIN_PIXEL_RATIO,
+                                    crop_pixel_ratio=GTA5_CROP_PIXEL_RATIO, min_crop_ratio=0.5,
                                     max_crop_tries=10, cache_dir=None)
 _CACHE_VERSION = 1
 
@@ -46,7 +56,7 @@ def rcs_options(cfg: Optional[dict]) -> Optional[dict]:
     temperature = opts['temperature']
     if not isinstance(temperature, (int, float)) or not temperature > 0:
         raise ValueError(f'rare_class_sampling temperature must be > 0, got {temperature!r}')
-    for key in ('min_pixel_ratio', 'min_crop_ratio'):
+    for key in ('min_pixel_ratio', 'crop_pixel_ratio', 'min_crop_ratio'):
         if not isinstance(opts[key], (int, float)) or not 0 < opts[key] <= 1:
             raise ValueError(f'rare_class_sampling {key} must be in (0, 1], got {opts[key]!r}')
     tries = opts['max_crop_tries']
@@ -211,11 +221,14 @@ class RareClassSampler:
         stats (LabelStats): The source label statistics.
         class_names (Sequence[str]): Name of each class (for the log).
         temperature (float): Softmax temperature T; small T favours rare classes strongly.
-        min_pixel_ratio (float): An image is drawn for class c if it holds at least this share of its
-            pixels of c (``min_pixels``).
-        min_crop_ratio (float): The pipeline output must keep ``min_crop_ratio * min_pixels`` pixels of c
-            (scaled by the area of the pipeline's resize, ``scale_factor``), else the pipeline runs again.
+        min_pixel_ratio (float): An image is drawn for class c if its label file holds at least this share
+            of its pixels of c.
+        min_crop_ratio (float): The pipeline output must keep ``min_crop_ratio * crop_pixel_ratio`` of the
+            resized image's pixels of c (the label file's pixels times the area of the pipeline's resize,
+            ``scale_factor``), else the pipeline runs again.
         max_crop_tries (int): Pipeline runs per sample at most; the last one is kept.
+        crop_pixel_ratio (float): The unit of the crop check, a share of the resized image (None: the
+            ``min_pixel_ratio``).
 
     Attributes:
         frequencies (np.ndarray): ``f_c`` of every class (0 for absent classes).
@@ -225,7 +238,7 @@ class RareClassSampler:
     """
 
     def __init__(self, stats: LabelStats, class_names: Sequence[str], temperature: float, min_pixel_ratio: float,
-                 min_crop_ratio: float, max_crop_tries: int) -> None:
+                 min_crop_ratio: float, max_crop_tries: int, crop_pixel_ratio: Optional[float] = None) -> None:
         totals = stats.class_pixels.sum(0)
         if totals.sum() == 0:
             raise ValueError(f'rare-class sampling: the {len(stats.label_files)} source labels hold no labelled '
@@ -233,6 +246,7 @@ class RareClassSampler:
         self.class_names = list(class_names)
         self.min_pixel_ratio = min_pixel_ratio
         self.min_crop_ratio = min_crop_ratio
+        self.crop_pixel_ratio = min_pixel_ratio if crop_pixel_ratio is None else crop_pixel_ratio
         self.max_crop_tries = max_crop_tries
         self.image_pixels = stats.image_pixels
         self.frequencies = totals / totals.sum()
@@ -257,13 +271,17 @@ class RareClassSampler:
     def sample(self, source: Any, rng: np.random.Generator) -> Any:
         """Draw a class and a sample, and run the source pipeline until the output keeps enough of the class."""
         c, index = self.draw(rng)
-        min_pixels = self.min_pixel_ratio * self.image_pixels[index]
         for _ in range(self.max_crop_tries):
             data = source[index]  # the pipeline draws a new random crop / augmentation each time
             label, area = _ground_truth(data)
-            if (label == c).sum() >= self.min_crop_ratio * min_pixels * area:
+            if (label == c).sum() >= self.min_crop_pixels(index, area):
                 break
         return data
+
+    def min_crop_pixels(self, index: int, area: float = 1.0) -> float:
+        """Pixels of the drawn class the pipeline output of sample ``index`` must keep, for a resize of
+        ``area`` (the product of its ``scale_factor``)."""
+        return self.min_crop_ratio * self.crop_pixel_ratio * float(self.image_pixels[index]) * area
 
     def summary(self) -> str:
         """One line per class: frequency, sampling probability and number of images it is drawn from."""
@@ -283,6 +301,6 @@ def build_rare_class_sampler(source: Any, opts: dict) -> RareClassSampler:
     class_names = list(source.metainfo['classes'])
     stats = label_stats(source, len(class_names), opts['cache_dir'])
     sampler = RareClassSampler(stats, class_names, opts['temperature'], opts['min_pixel_ratio'],
-                               opts['min_crop_ratio'], opts['max_crop_tries'])
+                               opts['min_crop_ratio'], opts['max_crop_tries'], opts['crop_pixel_ratio'])
     print_log(sampler.summary(), logger='current')
     return sampler

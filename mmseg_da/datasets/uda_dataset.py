@@ -73,9 +73,10 @@ class UDADataset:
         lazy_init (bool): Defer loading the data lists until :meth:`full_init` (as mmengine datasets).
         max_refetch (int): Target draws to try when the target pipeline returns None.
         rare_class_sampling (dict, optional): Draw the source by rare-class sampling; keys (defaults):
-            ``temperature`` (0.01), ``min_pixel_ratio`` (3000 / (1280 * 720), DAFormer's 3000 pixels of a
-            1280x720 GTA image), ``min_crop_ratio`` (0.5), ``max_crop_tries`` (10), ``cache_dir`` (None: the
-            default folder). ``dict()`` uses them all. None (default): the source is ``source[i]``.
+            ``temperature`` (0.01), ``min_pixel_ratio`` (3000 / (1914 * 1052), DAFormer's 3000 pixels of an
+            original GTA5 label), ``crop_pixel_ratio`` (3000 / (1280 * 720)), ``min_crop_ratio`` (0.5),
+            ``max_crop_tries`` (10), ``cache_dir`` (None: the default folder). ``dict()`` uses them all. None
+            (default): the source is ``source[i]``.
 
     Raises:
         ValueError: A bad ``rare_class_sampling`` key or value (named in the message), a source pipeline

@@ -3,6 +3,7 @@
     from mmseg_da.deploy.onnx_export import export_onnx
     export_onnx(segmentor, 'pidnet_s.onnx', shape=(512, 512), dynamic=True)
 
+The file is written beside its final name and renamed when complete and checked (never left torn).
 The graph is ``segmentor(images, mode='tensor')`` in eval mode (what ``tools/benchmark.py`` times and fvcore
 counts): normalised images ``images`` (N, 3, H, W) in, ``logits`` (N, classes, h, w) out, for PIDNet-S at
 1/8 of the input size; ``full_size`` adds the bilinear resize to the input size that mmseg's prediction
@@ -23,7 +24,7 @@ from torch import Tensor, nn
 from mmseg_da.models.segmentors.output_levels import head_align_corners
 from mmseg_da.utils import deployable_segmentor
 
-from .onnx_runtime import OnnxSegmentor, require
+from .onnx_runtime import OnnxSegmentor, require, write_onnx_atomically
 
 DEFAULT_OPSET = 17
 INPUT_NAME, OUTPUT_NAME = 'images', 'logits'
@@ -64,6 +65,7 @@ def export_onnx(segmentor: nn.Module, out: str, shape: Tuple[int, int] = (512, 5
 
     Raises:
         FileNotFoundError: If the folder of ``out`` does not exist.
+        WriteError: If ``out`` cannot be written (nothing is left under its name).
         MissingDependencyError: Without onnx.
     """
     onnx = require('onnx')
@@ -71,7 +73,6 @@ def export_onnx(segmentor: nn.Module, out: str, shape: Tuple[int, int] = (512, 5
     if not osp.isdir(out_dir):
         raise FileNotFoundError(f'--out folder does not exist: {out_dir}')
     seg = deployable_segmentor(segmentor)
-    was_training = seg.training
     # the exporter restores the module's own mode afterwards: a fresh wrapper must be in eval mode itself
     module = TensorForward(seg, full_size).eval()
     example = torch.randn(batch, 3, *shape, generator=torch.Generator().manual_seed(0)).to(
@@ -80,15 +81,21 @@ def export_onnx(segmentor: nn.Module, out: str, shape: Tuple[int, int] = (512, 5
     if dynamic:
         axes = {INPUT_NAME: {0: 'batch', 2: 'height', 3: 'width'},
                 OUTPUT_NAME: {0: 'batch', 2: 'logits_height', 3: 'logits_width'}}
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter('ignore')  # tracer warnings on Python-side shape arithmetic, deprecation notes
-            torch.onnx.export(module, (example,), out, dynamo=False, opset_version=opset, input_names=[INPUT_NAME],
-                              output_names=[OUTPUT_NAME], dynamic_axes=axes, do_constant_folding=True)
-    finally:
-        seg.train(was_training)
+
+    def write(tmp: str) -> None:
+        was_training = seg.training
+        try:
+            with warnings.catch_warnings(), torch.no_grad():
+                warnings.simplefilter('ignore')  # tracer warnings on Python-side shape arithmetic, deprecation notes
+                torch.onnx.export(module, (example,), tmp, dynamo=False, opset_version=opset,
+                                  input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], dynamic_axes=axes,
+                                  do_constant_folding=True)
+        finally:
+            seg.train(was_training)
+        onnx.checker.check_model(onnx.load(tmp))  # before the rename: a bad graph never gets the final name
+
+    write_onnx_atomically(out, write)
     model = onnx.load(out)
-    onnx.checker.check_model(model)
 
     def dims(value_info):
         return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]

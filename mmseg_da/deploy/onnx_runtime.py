@@ -9,7 +9,7 @@ onnx and onnxruntime are the optional ``deploy`` extra (``pip install -e .[deplo
 """
 import importlib
 import os.path as osp
-from typing import Optional, Sequence, Tuple, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import torch
 from mmseg.models.utils import resize
@@ -21,6 +21,34 @@ INSTALL_HINT = "pip install -e '.[deploy]' (onnx and onnxruntime)"
 
 class MissingDependencyError(ValueError):
     """An optional package of the ``deploy`` extra is not installed (a user error: the tools print it)."""
+
+
+class InvalidOnnxFileError(ValueError):
+    """A file that ONNX Runtime cannot load (garbage, truncated, not a model): a user error naming the file."""
+
+
+class WriteError(ValueError):
+    """A file could not be written (read-only place, a folder in the way, full disk): a user error naming it."""
+
+
+def write_onnx_atomically(path: str, write: Callable[[str], None]) -> None:
+    """``write(tmp_path)`` then rename to ``path`` (:func:`~mmseg_da.utils.atomic_files.replace_atomically`).
+
+    A failed write leaves nothing under ``path`` (an older file there stays whole).
+
+    Raises:
+        WriteError: For an ``OSError`` (full disk, read-only folder, a folder at ``path``), naming ``path``.
+    """
+    from mmseg_da.utils.atomic_files import replace_atomically
+    if osp.isdir(path):
+        raise WriteError(f'cannot write the ONNX file {path}: a folder of that name is in the way; '
+                             'give a file name (e.g. model.onnx) or remove the folder')
+    try:
+        replace_atomically(path, write)
+    except OSError as err:
+        raise WriteError(f'cannot write the ONNX file {path}: {err.strerror or err} '
+                             f'({type(err).__name__}); nothing was written under that name (an earlier file '
+                             'there is kept whole): choose a writable place with free space') from err
 
 
 def require(module: str):
@@ -41,6 +69,7 @@ def ort_session(path: str, threads: Optional[int] = None, device: Union[str, tor
 
     Raises:
         FileNotFoundError: If ``path`` is missing.
+        InvalidOnnxFileError: If ONNX Runtime cannot load it (garbage, truncated), naming the file.
         ValueError: For CUDA without onnxruntime's CUDA provider.
     """
     ort = require('onnxruntime')
@@ -59,7 +88,15 @@ def ort_session(path: str, threads: Optional[int] = None, device: Union[str, tor
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: no warnings about unused initialisers
-    return ort.InferenceSession(path, sess_options=options, providers=providers)
+    try:
+        return ort.InferenceSession(path, sess_options=options, providers=providers)
+    except Exception as err:  # onnxruntime's own exceptions (InvalidProtobuf, Fail, ...) derive from Exception
+        if not type(err).__module__.startswith('onnxruntime'):
+            raise
+        message = str(err).splitlines()[0] if str(err) else ''
+        raise InvalidOnnxFileError(f'{path} is not a model ONNX Runtime can load ({type(err).__name__}: '
+                                   f'{message}); is it truncated or another kind of file? Export it again with '
+                                   'tools/deploy/export_onnx.py') from err
 
 
 def input_shape(session) -> Tuple[Union[int, str], ...]:

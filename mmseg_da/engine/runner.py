@@ -1,19 +1,26 @@
 """mmengine's Runner with atomic checkpoint files, a strict ``--resume`` and data workers a resume can replay."""
 import copy
 import os.path as osp
+import pickle
 import random
 import zipfile
-from typing import Optional, Union
+from typing import Callable, Dict, Optional, Union
 
 import numpy as np
 import torch
-from mmengine.dist import get_rank, master_only
+from mmengine.dist import get_rank, is_main_process, master_only
 from mmengine.fileio import get_file_backend
 from mmengine.fileio.backends import LocalBackend
+from mmengine.hooks import Hook
 from mmengine.runner import BaseLoop, EpochBasedTrainLoop, Runner
 from mmseg.registry import LOOPS, RUNNERS
+from torch import nn
 
-from mmseg_da.utils.atomic_files import replace_atomically, write_text_atomically  # noqa: F401 (re-exported)
+from mmseg_da.utils.atomic_files import (  # noqa: F401 (re-exported)
+    remove_stale_temporaries,
+    replace_atomically,
+    write_text_atomically,
+)
 
 
 def checkpoint_problem(path: str) -> Optional[str]:
@@ -42,13 +49,18 @@ class DARunner(Runner):
     * **Atomic checkpoints.** Every :meth:`save_checkpoint` (periodic, best, any hook's) writes a temporary
       file in the same folder and renames it into place, so a kill during a save never leaves a partial
       file under a checkpoint's name. (``AtomicCheckpointHook`` also updates ``last_checkpoint`` only
-      after the file is complete, and removes outdated checkpoints only after that.)
+      after the file is complete, and removes outdated checkpoints only after that.) A failed save (full
+      disk, read-only folder) stops with a :class:`~mmseg_da.utils.atomic_files.FileWriteError` naming the
+      file; temporary files of a killed save are removed from the work dir when training starts again.
     * **A strict resume.** ``resume=True`` continues the run from the work dir's ``last_checkpoint``, and
       ``resume='path/to/iter_N.pth'`` from that file; ``load_from`` only initialises fresh runs (in an
       adaptation config it is the warm-up checkpoint, whose iteration counter and optimizer must not be
       resumed). A missing ``last_checkpoint``, or a missing or incomplete checkpoint file, stops with an
       error naming the file, unless the config sets ``allow_fresh_start=True`` (``tools/train.py
       --resume-or-fresh``): then, with no intact ``last_checkpoint``, the run starts afresh with a warning.
+      A checkpoint torch's safe loading refuses (e.g. re-saved without the plugin) or one with NaN/inf
+      weights is refused as ``load_from`` refuses it; resuming without a fixed ``randomness.seed`` warns
+      that the resumed batches differ from an uninterrupted run's.
     * **Replayable data workers.** Persistent dataloader workers keep random states across epochs that no
       checkpoint can hold, so an epoch-based training loop gets non-persistent workers, seeded by
       :func:`seed_worker` from torch's seed for them; with ``IterationSeedHook``, the workers of each
@@ -58,6 +70,20 @@ class DARunner(Runner):
     """
 
     atomic_checkpoints = True
+
+    def register_default_hooks(self, hooks: Optional[Dict[str, Union[Hook, dict, None]]] = None) -> None:
+        """mmengine's default hooks; ``None`` switches off any of them, the project's own ones too.
+
+        mmengine accepts ``None`` only for its six built-in names (``default_hooks.timer=None``); the project's
+        schedules add ``iteration_seed``, ``val_mask_check`` and ``non_finite_loss``, which
+        ``--cfg-options default_hooks.<name>=None`` switches off here the same way.
+        """
+        if hooks is not None:
+            off = [name for name, hook in hooks.items() if hook is None and name not in _MMENGINE_DEFAULT_HOOKS]
+            if off:
+                self.logger.warning(f'default_hooks: {", ".join(off)} switched off (set to None)')
+            hooks = {name: hook for name, hook in hooks.items() if name not in off}
+        super().register_default_hooks(hooks)
 
     @master_only
     def save_checkpoint(self, out_dir: str, filename: str, file_client_args: Optional[dict] = None,
@@ -73,6 +99,41 @@ class DARunner(Runner):
         replace_atomically(
             osp.join(out_dir, filename),
             lambda tmp: super(DARunner, self).save_checkpoint(osp.dirname(tmp), osp.basename(tmp), **kwargs))
+
+    def train(self) -> nn.Module:
+        if is_main_process():
+            for path in remove_stale_temporaries(self.work_dir):
+                self.logger.warning(f'removed {path}: the temporary file of a save that was killed')
+        return super().train()
+
+    def load_checkpoint(self, filename: str, map_location: Union[str, Callable] = 'cpu', strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')]):  # noqa: B006  (mmengine's signature)
+        """mmengine's loader (used by ``resume``), with the strict loader's errors: an unreadable or re-saved
+        checkpoint, or one with NaN/inf weights, is refused with a message naming the file."""
+        from mmseg_da.apis.checkpoint import check_finite_state, unreadable_checkpoint_error
+        try:
+            checkpoint = super().load_checkpoint(filename, map_location=map_location, strict=strict,
+                                                 revise_keys=revise_keys)
+        except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile) as err:
+            raise unreadable_checkpoint_error(filename, err) from err
+        except RuntimeError as err:
+            if 'state_dict' in str(err):  # a model mismatch: mmengine's own message is clear
+                raise
+            raise unreadable_checkpoint_error(filename, err) from err
+        check_finite_state(checkpoint.get('state_dict', {}), filename)
+        return checkpoint
+
+    def resume(self, filename: str, resume_optimizer: bool = True, resume_param_scheduler: bool = True,
+               map_location: Union[str, Callable] = 'default') -> None:
+        fixed_seed = self._randomness_cfg.get('seed') is not None
+        super().resume(filename, resume_optimizer, resume_param_scheduler, map_location)
+        if not fixed_seed:
+            self.logger.warning(
+                f'resume: the config fixes no randomness.seed, so this resume is not exact: the run\'s seed '
+                f'({self.seed}, restored from {filename}) reaches the model and the random streams, but the '
+                'training data sampler and workers were set up with a fresh random seed before the checkpoint '
+                'was read, so the batches (and the losses) differ from those of an uninterrupted run. For an '
+                f'exact resume pass --cfg-options randomness.seed={self.seed} (and fix the seed of new runs).')
 
     def load_or_resume(self) -> None:
         if self._has_loaded:
@@ -146,6 +207,11 @@ class DARunner(Runner):
                                  'run would draw differently from an uninterrupted one.')
             self._train_dataloader = loader
         return super().build_train_loop(loop)
+
+
+#: The default hooks mmengine itself switches off when set to None.
+_MMENGINE_DEFAULT_HOOKS = frozenset(
+    {'runtime_info', 'timer', 'sampler_seed', 'logger', 'param_scheduler', 'checkpoint'})
 
 
 def seed_worker(worker_id: int, rank: int) -> None:

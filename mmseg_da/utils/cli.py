@@ -15,12 +15,14 @@ from mmengine.logging import print_log
 
 from mmseg_da.mmcv_lite import MissingCompiledOpError
 
+from .atomic_files import FileWriteError
 from .config_overrides import relocate_data, replace_data_root
 
-#: Exceptions that mean "the user's input is wrong" rather than "the code is wrong". Tools print them
-#: as one paragraph and exit non-zero; ``MMSEG_DA_DEBUG=1`` shows the full traceback instead.
+#: Exceptions that mean "the user's input (or the machine: a full disk, a diverged run) is wrong" rather
+#: than "the code is wrong". Tools print them as one paragraph and exit non-zero; ``MMSEG_DA_DEBUG=1``
+#: shows the full traceback instead. ``FloatingPointError``: a training run stopped by NonFiniteLossHook.
 USER_ERRORS = (FileNotFoundError, FileExistsError, NotADirectoryError, KeyError, ValueError, TypeError,
-               MissingCompiledOpError)
+               MissingCompiledOpError, FileWriteError, FloatingPointError)
 
 #: Top-level config keys that mmengine's Runner, mmseg and these tools read. Any other top-level key is a
 #: variable of the config files (``data_root``, ``crop_size``, ``max_epochs`` ...), already substituted

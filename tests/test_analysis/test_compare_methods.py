@@ -156,3 +156,61 @@ def test_domain_bn_table_reads_each_runs_own_statistics_report(killed_then_resum
                             domain_bn_script=str(REPO_ROOT / 'tools/analysis/test_domain_bn.py'))
     assert again == table and [r.stat().st_mtime_ns for r in reports] == times
     assert not any('own BatchNorm statistics' in x for x in lines)
+
+
+@pytest.fixture(scope='module')
+def killed_after_a_checkpoint(tmp_path_factory, tiny_camvid):
+    """A 4-iteration run with a checkpoint every iteration, SIGTERM'd once iter_2.pth is written, then re-run;
+    beside it the same run trained in one go."""
+    tmp = tmp_path_factory.mktemp('resume')
+    cfg = small_config(CONFIG, tmp / 'cfg', tiny_camvid, length=4,
+                       **{'default_hooks.checkpoint.interval': 1, 'default_hooks.checkpoint.max_keep_ckpts': -1})
+    args = [str(cfg), '--baseline', str(cfg), '--seeds', '0']
+    torn = tmp / 'torn'
+    proc = start_tool(TOOL, *args, '--work-dir', str(torn))
+    checkpoint = torn / cfg.stem / 'seed0' / 'iter_2.pth'
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=120)
+    stopped_at = sorted(p.name for p in checkpoint.parent.glob('iter_*.pth'))
+    pointer = Path((checkpoint.parent / 'last_checkpoint').read_text().strip()).name
+    resumed = run_tool(TOOL, *args, '--work-dir', str(torn))
+    whole = run_tool(TOOL, *args, '--work-dir', str(tmp / 'whole'))
+    return dict(cfg=cfg, stopped_at=stopped_at, pointer=pointer, resumed=resumed, whole=whole,
+                torn=torn / cfg.stem / 'seed0', straight=tmp / 'whole' / cfg.stem / 'seed0')
+
+
+def test_torn_run_resumes_from_its_last_checkpoint_with_the_same_result(killed_after_a_checkpoint):
+    runs = killed_after_a_checkpoint
+    assert 'iter_4.pth' not in runs['stopped_at'], 'the run ended before it was stopped: nothing was torn'
+    last = runs['pointer']  # the last checkpoint the run had completed (a save may have been under way)
+    assert last in runs['stopped_at']
+    assert f"seed 0: torn run resumed from {last}" in runs['resumed'].stderr
+    assert len([p for p in runs['torn'].iterdir() if p.is_dir() and p.name[:2] == '20']) == 2  # two sessions
+    first_step = [json.loads(t)['step'] for t in sorted(runs['torn'].glob('*/vis_data/scalars.json'))[-1]
+                  .read_text().splitlines() if 'loss' in t][0]
+    assert first_step == int(last[len('iter_'):-len('.pth')]) + 1  # not trained again from iteration 1
+    metrics = [{k: v for k, v in final_val_line(runs[r]).items() if 'IoU' in k or 'Acc' in k}
+               for r in ('torn', 'straight')]
+    assert metrics[0] and metrics[0] == metrics[1]  # exact resume: the same metrics
+    assert runs['resumed'].stdout == runs['whole'].stdout  # and the same table
+
+
+@pytest.mark.slow
+def test_jobs_train_runs_side_by_side_with_the_same_table(killed_then_resumed, tmp_path):
+    cfg = killed_then_resumed['cfg']
+    out = run_tool(TOOL, str(cfg), '--baseline', str(cfg), '--seeds', '0', '1', '--work-dir', str(tmp_path),
+                   '--jobs', '2')
+    assert out.stdout == killed_then_resumed['resumed'].stdout
+    windows = []
+    for seed in (0, 1):
+        work = tmp_path / cfg.stem / f'seed{seed}'
+        windows.append(((work / 'compare_run.json').stat().st_mtime, (work / 'train_output.log').stat().st_mtime))
+    assert windows[1][0] < windows[0][1] and windows[0][0] < windows[1][1], 'the two runs did not overlap'
+
+
+def test_jobs_must_be_positive(tmp_path):
+    out = run_tool(TOOL, CONFIG, '--baseline', CONFIG, '--work-dir', str(tmp_path), '--jobs', '0', check=False)
+    assert out.returncode != 0 and '--jobs 0' in out.stderr

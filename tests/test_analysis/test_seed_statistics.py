@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from mmseg_da.analysis import ConfigResults, SeedSummary, comparison_markdown, welch_difference
+from mmseg_da.analysis.seed_statistics import holm_adjusted
 from mmseg_da.analysis.work_dir_logs import EvalRecord
 
 BASE = [30.0, 30.6, 29.5]
@@ -81,3 +82,33 @@ def test_table_marks_the_gap_beyond_noise_only():
     assert rows['road'][1:] == [f'{np.mean(BASE) + 10:.2f} ± {np.std(BASE, ddof=1):.2f}',
                                 f'**{np.mean(FAR) - np.mean(BASE):+.2f}**', f'{np.mean(NEAR) - np.mean(BASE):+.2f}']
     assert rows['car'][1:] == ['-', '-', '-']
+
+
+def test_holm_adjusted_p_values_match_a_hand_computation():
+    # sorted 0.01, 0.02, 0.03, 0.04 of m = 4: 0.04, 0.06, 0.06 (monotone), 0.06; None is no test
+    assert holm_adjusted([0.03, None, 0.01, 0.04, 0.02]) == pytest.approx([0.06, None, 0.04, 0.06, 0.06])
+    assert holm_adjusted([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+    assert holm_adjusted([]) == [] and holm_adjusted([0.03]) == [0.03]
+    diff = welch_difference(FAR, BASE)
+    assert diff.p_value == pytest.approx(stats.ttest_ind(FAR, BASE, equal_var=False).pvalue)
+    assert welch_difference([40.0], BASE).p_value is None
+
+
+def test_per_class_marks_are_holm_corrected_across_the_classes_of_one_comparison():
+    moderate = {f'c{k}': 1.4 + 0.2 * k for k in range(4)}  # each alone beyond noise, p 0.013 .. 0.03
+
+    def results_with_classes(name, shift, role=''):
+        evals = []
+        for i, (value, base) in enumerate(zip([30.3, 30.2, 29.9], BASE)):
+            metrics = {'dusk/mIoU': 40.0 + i, 'dusk/IoU.far': (FAR[i] if shift else base)}
+            metrics.update({f'dusk/IoU.{c}': value + d if shift else base for c, d in moderate.items()})
+            evals.append(EvalRecord(metrics, 2, 2, 'val', False, Path('x')))
+        return ConfigResults(name, [0, 1, 2], evals, role)
+
+    base, method = results_with_classes('base', False, 'baseline'), results_with_classes('method', True)
+    for c in moderate:  # uncorrected, every moderate class would be marked
+        assert welch_difference(method.values(f'dusk/IoU.{c}'), base.values(f'dusk/IoU.{c}')).beyond_noise
+    rows = table_rows(comparison_markdown([base, method], 'base', target_domain='dusk'))
+    assert rows['far'][2].startswith('**')  # p 5e-5, far below 0.05 / 5
+    assert [rows[c][2].startswith('**') for c in moderate] == [False] * 4  # 5 x 0.013 > 0.05: noise possible
+    assert 'Holm' in comparison_markdown([base, method], 'base', target_domain='dusk')

@@ -70,3 +70,34 @@ def test_missing_files_are_named(tmp_path):
         CamVidDomainDataset(str(root), split='train')
     with pytest.raises(ValueError, match=r"unknown CamVid domain\(s\) \['night'\]"):
         CamVidDomainDataset(str(root), domain='night')
+
+
+def test_heldout_protocol_selects_sequences_and_time_blocks(tmp_path):
+    names = {'train': ['0016E5_00010', '0006R0_00020', '0006R0_00030'] + [f'0001TP_{i:05d}' for i in range(40, 50)],
+             'val': ['0016E5_00060', '0016E5_00070']}
+    root = write_camvid(tmp_path, names)
+    source = CamVidDomainDataset(str(root), split=('train', 'val'), domain='day', sequences=('0016E5', ))
+    assert sorted(Path(source.get_data_info(i)['img_path']).stem for i in range(len(source))) == [
+        '0016E5_00010', '0016E5_00060', '0016E5_00070']
+    day = CamVidDomainDataset(str(root), split='train', domain='day', sequences=('0006R0', ), domain_name='day_heldout')
+    assert len(day) == 2 and {day.get_data_info(i)['domain'] for i in range(2)} == {'day_heldout'}
+    blocks = [CamVidDomainDataset(str(root), split='train', domain='dusk', time_block=b) for b in ((0, .5), (.5, 1))]
+    frames = [[Path(b.get_data_info(i)['img_path']).stem for i in range(len(b))] for b in blocks]
+    # contiguous in time, disjoint, together the whole sequence
+    assert frames[0] == [f'0001TP_{i:05d}' for i in range(40, 45)] and frames[1] == [
+        f'0001TP_{i:05d}' for i in range(45, 50)]
+    with pytest.raises(ValueError, match='time_block'):
+        CamVidDomainDataset(str(root), split='train', domain='dusk', time_block=(0.5, 0.5))
+    with pytest.raises(FileNotFoundError, match=r"sequences \['0009XX'\]"):
+        CamVidDomainDataset(str(root), split='train', domain='day', sequences=('0009XX', ))
+
+
+def test_real_heldout_protocol_sizes(camvid_root):
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(Path(__file__).parents[2] / 'configs/camvid_heldout_warmup.py'))
+    sizes = [len(CamVidDomainDataset(**{k: v for k, v in dict(d, data_root=str(camvid_root), pipeline=[]).items()
+                                        if k != "type"}))
+             for d in cfg.val_dataloader.dataset.datasets]
+    assert sizes == [101, 31, 31]  # day 0006R0, dusk adaptation block, dusk held-out block
+    source = dict(cfg.train_dataloader.dataset.source, data_root=str(camvid_root), pipeline=[])
+    assert len(CamVidDomainDataset(**{k: v for k, v in source.items() if k != 'type'})) == 305

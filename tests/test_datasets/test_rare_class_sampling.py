@@ -14,7 +14,7 @@ from mmseg.registry import DATASETS
 
 from mmseg_da.datasets import UDADataset
 from mmseg_da.datasets import rare_class_sampling as rcs_module
-from mmseg_da.datasets.rare_class_sampling import LabelStats, RareClassSampler
+from mmseg_da.datasets.rare_class_sampling import LabelStats, RareClassSampler, rcs_options
 
 CLASSES = ('a', 'b', 'c')
 SOURCE_PIPE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='PackDomainSegInputs')]
@@ -89,7 +89,7 @@ def test_crop_retries_keep_the_drawn_class_more_often(tmp_path):
     pipe = SOURCE_PIPE[:2] + [dict(type='RandomCrop', crop_size=(16, 16))] + SOURCE_PIPE[2:]
 
     def share_with_b(tries: int) -> float:
-        ds = rcs_dataset(root, pipe, min_pixel_ratio=0.05, max_crop_tries=tries)
+        ds = rcs_dataset(root, pipe, min_pixel_ratio=0.05, crop_pixel_ratio=0.05, max_crop_tries=tries)
         np.random.seed(0)
         labels = [ds[0]['source']['data_samples'].gt_sem_seg.data for _ in range(100)]
         assert all(lab.shape == (1, 16, 16) for lab in labels)
@@ -131,6 +131,34 @@ def test_sample_reruns_the_pipeline_until_enough_of_the_class_and_keeps_the_last
     # a resize to half the side (scale_factor) quarters the 40 pixels the output must keep: 10 suffice
     runs = [unpacked(9, scale_factor=(0.5, 0.5)), unpacked(10, scale_factor=(0.5, 0.5))]
     assert sampler.sample(_Runs(runs), np.random.default_rng(0)) is runs[1]
+
+
+def test_defaults_count_daformers_3000_pixels_of_the_original_gta5_label_and_1500_of_the_crop():
+    opts = rcs_options({})
+    assert opts['min_pixel_ratio'] == pytest.approx(3000 / (1914 * 1052))
+    assert opts['crop_pixel_ratio'] == pytest.approx(3000 / (1280 * 720)) and opts['min_crop_ratio'] == 0.5
+    full = 1914 * 1052  # a GTA5 label as shipped
+    stats = LabelStats(['a.png', 'b.png', 'c.png'], np.array([[full - 3000, 3000], [full - 2999, 2999], [full, 0]]),
+                       np.array([full] * 3))
+    sampler = RareClassSampler(stats, ['road', 'bike'], opts['temperature'], opts['min_pixel_ratio'],
+                               opts['min_crop_ratio'], opts['max_crop_tries'], opts['crop_pixel_ratio'])
+    assert list(sampler.samples_with_class[1]) == [0]  # 3000 pixels are enough, 2999 are not
+    # the pipeline resized the image to 1280x720: its crop must keep 0.5 * 3000 pixels of the class
+    area = (1280 / 1914) * (720 / 1052)
+    assert sampler.min_crop_pixels(0, area) == pytest.approx(1500)
+    # the old single ratio (3000 of 1280x720 for the label file too) needed 2.2 times as many pixels
+    assert 3000 / (1280 * 720) * full / 3000 == pytest.approx(2.18, abs=0.01)
+
+
+def test_crop_pixel_ratio_is_a_config_option_apart_from_the_image_threshold():
+    stats = LabelStats(['x.png'], np.array([[60, 40]]), np.array([100]))
+    sampler = RareClassSampler(stats, ['a', 'b'], 0.01, min_pixel_ratio=0.4, min_crop_ratio=0.5, max_crop_tries=4,
+                               crop_pixel_ratio=0.2)
+    runs = [unpacked(n) for n in (5, 9, 10, 30)]
+    source = _Runs(runs)
+    assert sampler.sample(source, np.random.default_rng(0)) is runs[2]  # 10 >= 0.5 * 0.2 * 100
+    with pytest.raises(ValueError, match=r'crop_pixel_ratio must be in \(0, 1\]'):
+        rcs_options(dict(crop_pixel_ratio=0))
 
 
 def test_draws_follow_the_seed(tmp_path):

@@ -49,3 +49,42 @@ def test_measured_gemm_is_a_floor_of_the_peak_the_benchmark_uses():
     peak = machine_peak(torch.device('cpu'), 1, None, print)
     assert peak['gflops'] == pytest.approx(max(peak['formula_gflops'], peak['gemm_gflops']))
     assert 'GEMM measured' in peak['estimate']
+
+
+def vendor_cpuinfo(vendor: str, family: int, flags: str, mhz: float = 2600.0) -> str:
+    """Two cores of a CPU of ``vendor`` and ``family`` with ``flags``."""
+    return cpuinfo([(0, 0), (0, 1)], flags, mhz).replace(
+        'model name', f'vendor_id\t: {vendor}\ncpu family\t: {family}\nmodel name')
+
+
+ZEN4_FLAGS = 'avx avx2 fma avx512f avx512_vnni avx512_bf16'
+
+
+def test_zen4_runs_avx512_on_256_bit_units_and_zen5_does_not():
+    zen4 = estimate_peak(vendor_cpuinfo('AuthenticAMD', 25, ZEN4_FLAGS))
+    assert zen4.half_width and zen4.lanes == 8 and zen4.gflops == pytest.approx(2 * 2.6 * 2 * 8 * 2)
+    assert '8 fp32 lanes (avx512f, 256-bit units)' in zen4.describe()
+    zen5 = estimate_peak(vendor_cpuinfo('AuthenticAMD', 26, ZEN4_FLAGS))
+    assert not zen5.half_width and zen5.lanes == 16
+    intel = estimate_peak(vendor_cpuinfo('GenuineIntel', 6, ZEN4_FLAGS))
+    assert intel.lanes == 16 and intel.int8_lanes == 16
+
+
+def test_int8_peak_counts_four_macs_per_32_bit_lane_of_vnni():
+    zen4 = estimate_peak(vendor_cpuinfo('AuthenticAMD', 25, ZEN4_FLAGS))
+    assert zen4.int8_isa == 'avx512_vnni' and zen4.int8_lanes == 8
+    assert zen4.int8_gops == pytest.approx(2 * 2.6 * 2 * 8 * 4 * 2) == pytest.approx(4 * zen4.gflops)
+    assert 'x 4 int8 MACs x 2 ops' in zen4.describe_int8()
+    assert zen4.bf16_gflops == pytest.approx(2 * zen4.gflops)
+    avx_vnni = estimate_peak(vendor_cpuinfo('GenuineIntel', 6, 'avx avx2 fma avx_vnni'))
+    assert avx_vnni.int8_isa == 'avx_vnni' and avx_vnni.int8_gops == pytest.approx(2 * 2.6 * 2 * 8 * 4 * 2)
+    plain = estimate_peak(vendor_cpuinfo('GenuineIntel', 6, 'avx avx2 fma'))
+    assert plain.int8_gops is None and plain.bf16_gflops is None
+    assert 'no int8 peak' in plain.describe_int8() and 'no bf16 peak' in plain.describe_bf16()
+
+
+def test_levels_without_fma_count_one_unit():
+    peak = estimate_peak(vendor_cpuinfo('GenuineIntel', 6, 'avx'))
+    assert (peak.isa, peak.fma, peak.fma_units, peak.lanes) == ('avx', False, 1, 8)
+    assert peak.gflops == pytest.approx(2 * 2.6 * 1 * 8 * 2) and '1 unit (multiply + add)' in peak.describe()
+    assert estimate_peak(vendor_cpuinfo('GenuineIntel', 6, 'avx2 fma')).fma_units == 2

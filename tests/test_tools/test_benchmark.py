@@ -89,11 +89,13 @@ def test_tool_times_an_onnx_file_and_refuses_one_of_another_shape(tmp_path, caps
     from mmseg_da.apis import init_segmentor
     from mmseg_da.deploy.onnx_export import export_onnx
     config = 'configs/pidnet_s_urban.py'
-    onnx_file = tmp_path / 'pidnet.onnx'
-    export_onnx(init_segmentor(str(REPO_ROOT / config)), str(onnx_file), shape=(64, 64))
+    onnx_file, checkpoint = tmp_path / 'pidnet.onnx', tmp_path / 'pidnet.pth'
+    model = init_segmentor(str(REPO_ROOT / config))
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, checkpoint)
+    export_onnx(model, str(onnx_file), shape=(64, 64))
     out = tmp_path / 'benchmark.json'
-    assert call_tool(TOOL, config, '--shape', '64', '--backend', 'onnxruntime', '--onnx', str(onnx_file),
-                     '--warmup', '0', '--iters', '2', '--json', str(out)) == 0
+    assert call_tool(TOOL, config, str(checkpoint), '--shape', '64', '--backend', 'onnxruntime', '--onnx',
+                     str(onnx_file), '--warmup', '0', '--iters', '2', '--json', str(out)) == 0
     printed = capsys.readouterr().out
     result = json.loads(out.read_text())
     assert list(result['backends']) == ['eager', 'onnxruntime'] and result['backend'] == 'onnxruntime'
@@ -105,6 +107,73 @@ def test_tool_times_an_onnx_file_and_refuses_one_of_another_shape(tmp_path, caps
     err = capsys.readouterr().err
     assert code == 1 and 'Traceback' not in err
     assert str(onnx_file) in err and '[1, 3, 64, 64]' in err
+    # the same file beside other weights (no checkpoint: a fresh random initialisation): its speedup is not one
+    # of the same model, so the run fails after printing its figures, naming the file and the floor
+    code = call_tool(TOOL, config, '--shape', '64', '--backend', 'onnxruntime', '--onnx', str(onnx_file),
+                     '--warmup', '0', '--iters', '1', '--seed', '1')
+    captured = capsys.readouterr()
+    assert code == 1 and 'argmax agreement' in captured.out and 'Traceback' not in captured.err
+    assert str(onnx_file) in captured.err and '--min-agreement 99%' in captured.err
+
+
+@pytest.mark.parametrize('content', [b'garbage, not a model', 'truncated'])
+def test_tool_names_a_garbage_or_truncated_onnx(tmp_path, capsys, content):
+    pytest.importorskip('onnx')
+    pytest.importorskip('onnxruntime')
+    from mmseg_da.apis import init_segmentor
+    from mmseg_da.deploy.onnx_export import export_onnx
+    bad = tmp_path / 'bad.onnx'
+    if content == 'truncated':
+        export_onnx(init_segmentor(str(REPO_ROOT / 'configs/pidnet_s_urban.py')), str(bad), shape=(64, 64))
+        bad.write_bytes(bad.read_bytes()[:4096])
+    else:
+        bad.write_bytes(content)
+    code = call_tool(TOOL, 'configs/pidnet_s_urban.py', '--shape', '64', '--backend', 'onnxruntime', '--onnx',
+                     str(bad), '--iters', '1', '--no-flops')
+    err = capsys.readouterr().err
+    assert code == 1 and 'Traceback' not in err and str(bad) in err and 'export_onnx.py' in err
+
+
+def test_int8_and_bf16_paths_in_one_run_with_their_own_peaks(monkeypatch):
+    pytest.importorskip('onnx')
+    pytest.importorskip('onnxruntime.quantization')
+    from mmseg_da.deploy import benchmark as bench
+    monkeypatch.setattr(bench, 'bf16_support', lambda device: (True, 'forced by the test'))
+    peak = dict(gflops=50.0, source='--peak-gflops', estimate='50', int8_gops=200.0, int8_estimate='200 GOP/s',
+                bf16_gflops=100.0, bf16_estimate='100 GFLOP/s')
+    monkeypatch.setattr(bench, 'machine_peak', lambda *args: peak)
+    result = benchmark(str(REPO_ROOT / 'configs/pidnet_s_urban.py'), shape=(64, 64), warmup=0, iters=1, fast=True,
+                       compile=False, onnxruntime=True, int8=True, fast_bf16=True, calib_images=2)
+    backends = result['backends']
+    assert list(backends) == ['eager', 'fast', 'fast-bf16', 'onnxruntime', 'onnxruntime-int8']
+    assert [backends[n]['precision'] for n in backends] == ['fp32', 'fp32', 'bf16', 'fp32', 'int8']
+    assert result['precision'] == 'fp32'
+    for name, limit in (('fast-bf16', 100.0), ('onnxruntime', 50.0), ('onnxruntime-int8', 200.0)):
+        assert backends[name]['peak_fraction'] == pytest.approx(backends[name]['gflops_per_s'] / limit)
+    assert backends['onnxruntime-int8']['argmax_agreement'] > 0.8 and backends['fast-bf16']['argmax_agreement'] > 0.8
+    printed = format_result(result)
+    for text in ('GOP/s', 'of int8 peak', 'of bf16 peak', 'int8 peak: 200 GOP/s', 'quantized here',
+                 'onnxruntime-int8 vs onnxruntime (fp32)', 'fast-bf16 vs fast (fp32)'):
+        assert text in printed
+    # a path below its floor is named; int8 and bf16 have the floor of reduced precision
+    assert bench.agreement_failures(result, 99.0, 0.0) == []
+    failures = bench.agreement_failures(result, 0.0, 100.1)
+    assert [f.split(':')[0] for f in failures] == ['fast-bf16', 'onnxruntime-int8']
+    assert '--min-agreement-reduced' in failures[0] and 'random weights' in failures[0]
+
+
+def test_bf16_is_skipped_with_a_reason_where_the_cpu_lacks_it(monkeypatch):
+    from mmseg_da.deploy import benchmark as bench
+    from mmseg_da.deploy.machine_peak import has_bf16
+    assert has_bf16('flags\t: fpu sse2 avx2 fma\n')[0] is False
+    assert has_bf16('flags\t: fpu avx512f avx512_bf16\n') == (True, 'the CPU has avx512_bf16')
+    lines = []
+    monkeypatch.setattr(bench, 'has_bf16', lambda: (False, 'the CPU has neither avx512_bf16 nor amx_bf16'))
+    result = benchmark(str(REPO_ROOT / 'configs/pidnet_s_urban.py'), shape=(32, 32), warmup=0, iters=1,
+                       fast_bf16=True, flops=False, write=lines.append)
+    assert list(result['backends']) == ['eager'] and 'fast-bf16' in result['skipped']
+    assert lines == ['fast-bf16 skipped: the CPU has neither avx512_bf16 nor amx_bf16']
+    assert 'fast-bf16 skipped: the CPU has neither' in format_result(result)
 
 
 @pytest.mark.parametrize('kwargs, message', [
@@ -114,6 +183,8 @@ def test_tool_times_an_onnx_file_and_refuses_one_of_another_shape(tmp_path, caps
     (dict(iters=0), '--iters'),
     (dict(precision='bf16', onnxruntime=True), '--backend onnxruntime'),
     (dict(onnx_file='model.onnx'), '--onnx'),
+    (dict(onnx_int8_file='model.onnx'), '--onnx-int8'),
+    (dict(int8=True, calib_images=0), '--calib-images'),
     (dict(peak_gflops=0.0), '--peak-gflops'),
 ])
 def test_bad_input_is_a_clear_error(kwargs, message):

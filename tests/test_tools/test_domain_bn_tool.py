@@ -97,3 +97,62 @@ def test_domains_are_grouped_from_the_test_set():
     assert split_domains(plain) == [('Y', plain)]
     with pytest.raises(ValueError, match='ConcatDataset without datasets'):
         split_domains(dict(type='ConcatDataset', datasets=[]))
+
+
+def test_a_dataset_of_several_domains_is_split_into_one_entry_per_domain():
+    loveda = dict(type='LoveDADomainDataset', data_root='d', split='Val', domain=['Urban', 'Rural'])
+    assert split_domains(loveda) == [('Urban', dict(loveda, domain='Urban')), ('Rural', dict(loveda, domain='Rural'))]
+    camvid = dict(type='CamVidDomainDataset', split='train', domain=('day', 'dusk'))
+    val_day = dict(type='CamVidDomainDataset', split='val', domain='day')
+    grouped = split_domains(dict(type='ConcatDataset', datasets=[val_day, camvid]))
+    assert [name for name, _ in grouped] == ['day', 'dusk']
+    assert grouped[0][1] == dict(type='ConcatDataset', datasets=[val_day, dict(camvid, domain='day')])
+    assert grouped[1][1] == dict(camvid, domain='dusk')
+    renamed = dict(camvid, domain_name='dusk_heldout')  # every frame is reported under this one name
+    assert split_domains(renamed) == [('dusk_heldout', renamed)]
+    with pytest.raises(ValueError, match='empty domain list'):
+        split_domains(dict(loveda, domain=[]))
+
+
+def test_loveda_style_config_gets_one_row_per_domain(tiny_loveda, tmp_path, capsys):
+    """LoveDA's test set is one dataset with domain=['Urban', 'Rural']: each is re-estimated on its own."""
+    config = small_config('configs/pidnet_s_urban2rural_adv_single.py', tmp_path / 'cfg', tiny_loveda,
+                          **{'model.disc_input_scale': 'input'})
+    save_random_checkpoint(config, tmp_path / 'random.pth', seed=5)
+    out = tmp_path / 'loveda.json'
+    code = call_tool(TOOL, str(config), str(tmp_path / 'random.pth'), '--out', str(out), '--batch-size', '2',
+                     '--work-dir', str(tmp_path / 'work'))
+    printed = capsys.readouterr()
+    assert code == 0, printed.err[-3000:]
+    domains = {d['domain']: d for d in json.loads(out.read_text())['domains']}
+    assert list(domains) == ['Urban', 'Rural']
+    assert domains['Urban']['images'] == domains['Rural']['images'] == 2  # not 4 pooled
+    for name, entry in domains.items():
+        assert entry['own_statistics']['mIoU'] == entry['own_statistics']['metrics'][f'{name}/mIoU']
+        assert not any(k.startswith(('Urban/', 'Rural/')) and not k.startswith(f'{name}/')
+                       for k in entry['own_statistics']['metrics'])
+
+
+def test_camvid_style_domain_tuple_gets_one_row_per_domain(setup, capsys):
+    tmp, _, config = setup
+    out = tmp / 'tuple.json'
+    code = call_tool(TOOL, str(config), str(tmp / 'random.pth'), '--out', str(out), '--work-dir', str(tmp / 'wt'),
+                     '--cfg-options', 'test_dataloader.dataset.datasets.1.domain=[day,dusk]',
+                     'test_dataloader.dataset.datasets.0.split=train')
+    assert code == 0, capsys.readouterr().err[-3000:]
+    domains = {d['domain']: d['images'] for d in json.loads(out.read_text())['domains']}
+    # the train split's day frames (2, twice: both datasets name them) and its dusk frames
+    assert domains == {'day': 4, 'dusk': len(DUSK)}
+
+
+def test_a_report_without_the_domains_metrics_is_an_error_not_an_empty_table(tmp_path):
+    from mmseg_da.analysis.domain_bn_comparison import _report_metrics
+    pooled = {'domains': [{'domain': "['Urban', 'Rural']", 'own_statistics': {
+        'metrics': {'Urban/mIoU': 3.8, 'Rural/mIoU': 7.1}}}]}
+    report = tmp_path / 'domain_bn.json'
+    report.write_text(json.dumps(pooled))
+    with pytest.raises(ValueError, match=r"domain \"\['Urban', 'Rural'\]\" has no own-statistics metric"):
+        _report_metrics(report)
+    report.write_text(json.dumps({'domains': []}))
+    with pytest.raises(ValueError, match='holds no domain'):
+        _report_metrics(report)

@@ -1,5 +1,7 @@
 """tools/pseudo_label.py: one label PNG per target image, 255 exactly below the threshold, read back by the student."""
+import hashlib
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from PIL import Image
 
 import mmseg_da  # noqa: F401
 from mmseg_da.apis import init_segmentor
+from mmseg_da.apis.pseudo_labelling import MANIFEST
 from mmseg_da.utils.inference import inference_pipeline
 
 CONFIG = 'configs/camvid_day2dusk_pseudo_label.py'
@@ -119,19 +122,74 @@ def test_a_config_without_target_is_a_clear_error(setup, tmp_path, capsys):
     assert 'no target domain' in err and 'UDADataset' in err
 
 
-def test_a_non_empty_output_folder_needs_force_and_loses_stale_labels(setup, capsys):
+def test_force_replaces_exactly_the_files_of_the_earlier_run(setup, capsys):
     tmp, data, cfg_path, checkpoint = setup
     out = tmp / 'pl_force'
-    (out / 'train').mkdir(parents=True)
-    (out / 'train' / 'stale.png').write_bytes(b'old')
     args = [str(cfg_path), str(checkpoint), '--out', str(out), '--threshold', '0.5']
-    assert call_tool(TOOL, *args) == 1
-    assert 'not empty' in capsys.readouterr().err and (out / 'train' / 'stale.png').exists()
-    assert call_tool(TOOL, *args, '--force') == 1  # --force refuses a folder that is not a pseudo-label output
-    assert 'holds no summary.json' in capsys.readouterr().err
-    (out / 'summary.json').write_text('{}')
+    assert call_tool(TOOL, *args) == 0
+    manifest = [json.loads(line) for line in (out / MANIFEST).read_text().splitlines()]
+    assert sorted(e['path'] for e in manifest[1:]) == sorted([f'train/{s}.png' for s in DUSK] + ['summary.json'])
+    # a label of an image no longer predicted (journalled by "the earlier run"), a label edited by hand since,
+    # a stale temporary file of a killed write, and the user's own files
+    stale = out / 'train' / 'gone.png'
+    stale.write_bytes(b'old label')
+    with open(out / MANIFEST, 'a') as f:
+        f.write(json.dumps(dict(path='train/gone.png', size=9,
+                                sha256=hashlib.sha256(b'old label').hexdigest())) + '\n')
+    edited = out / 'train' / f'{DUSK[0]}.png'
+    edited.write_bytes(b'edited by hand')
+    (out / 'train' / '.gone.png.tmp999999999').write_bytes(b'torn')
     (out / 'notes.txt').write_text('mine')
+    (out / 'train' / 'mine.png').write_bytes(b'my own png')
+    assert call_tool(TOOL, *args) == 1
+    assert 'not empty' in capsys.readouterr().err and stale.exists()
+    # the hand-edited file is kept, and the new run refuses to overwrite it (naming it)
+    assert call_tool(TOOL, *args, '--force') == 1
+    err = capsys.readouterr().err
+    assert str(edited) in err and 'not written by this pseudo-label run' in err, err
+    assert edited.read_bytes() == b'edited by hand' and not stale.exists()
+    assert not (out / 'train' / '.gone.png.tmp999999999').exists()
+    edited.unlink()
     assert call_tool(TOOL, *args, '--force') == 0
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob('*.png'))
-    assert written == sorted(f'train/{s}.png' for s in DUSK)  # the stale label is gone
-    assert (out / 'notes.txt').read_text() == 'mine'
+    assert written == sorted([f'train/{s}.png' for s in DUSK] + ['train/mine.png'])
+    assert (out / 'notes.txt').read_text() == 'mine' and (out / 'train' / 'mine.png').read_bytes() == b'my own png'
+
+
+def test_force_refuses_a_dataset_folder_with_a_foreign_summary_and_deletes_nothing(setup, capsys):
+    tmp, data, cfg_path, checkpoint = setup
+    dataset = tmp / 'dataset_copy'
+    shutil.copytree(data, dataset)
+    (dataset / 'summary.json').write_text('{"images": 26}\n')
+    before = {p: p.read_bytes() for p in dataset.rglob('*') if p.is_file()}
+    assert sum(p.suffix == '.png' for p in before) >= 2 * len(DAY + DUSK)
+    code = call_tool(TOOL, str(cfg_path), str(checkpoint), '--out', str(dataset), '--threshold', '0.5', '--force')
+    err = capsys.readouterr().err
+    assert code == 1 and 'Traceback' not in err
+    assert str(dataset) in err and f'holds no manifest {MANIFEST}' in err and 'refusing to delete' in err, err
+    assert {p: p.read_bytes() for p in dataset.rglob('*') if p.is_file()} == before
+    # a foreign or malformed manifest is refused the same way
+    (dataset / MANIFEST).write_text('{"manifest": "something else", "version": 1}\n')
+    assert call_tool(TOOL, str(cfg_path), str(checkpoint), '--out', str(dataset), '--force') == 1
+    assert 'not a valid mmseg-da pseudo-labels manifest' in capsys.readouterr().err
+    (dataset / MANIFEST).write_text('{"manifest": "mmseg-da pseudo-labels", "version": 1}\n'
+                                    '{"path": "../outside.png", "size": 1, "sha256": "x"}\n{}\n')
+    assert call_tool(TOOL, str(cfg_path), str(checkpoint), '--out', str(dataset), '--force') == 1
+    assert 'malformed manifest' in capsys.readouterr().err
+    (dataset / MANIFEST).unlink()
+    assert {p: p.read_bytes() for p in dataset.rglob('*') if p.is_file()} == before
+
+
+def test_class_percentile_leaves_no_cache_and_force_cleans_a_killed_run(setup, capsys):
+    tmp, data, cfg_path, checkpoint = setup
+    out = tmp / 'pl_cache'
+    args = [str(cfg_path), str(checkpoint), '--out', str(out), '--class-percentile', '50']
+    assert call_tool(TOOL, *args) == 0
+    assert not (out / '.raw').exists()
+    entries = [json.loads(line)['path'] for line in (out / MANIFEST).read_text().splitlines()[1:]]
+    assert sum(e.startswith('.raw/') for e in entries) == len(DUSK)
+    # a killed run: its labels and a torn last manifest line; --force still removes what it wrote
+    with open(out / MANIFEST, 'a') as f:
+        f.write('{"path": "train/x.p')
+    assert call_tool(TOOL, *args, '--force') == 0
+    assert sorted(p.name for p in out.rglob('*.png')) == sorted(f'{s}.png' for s in DUSK)

@@ -7,7 +7,8 @@ Example (the two-stage CamVid protocol; see the README's adaptation section)::
         --work-dir work_dirs/compare_camvid --out compare_camvid.md
 
 Runs lie in ``DIR/<config stem>/seed<k>`` (warm-ups in ``DIR/warmup/<stem>/seed<k>``), one ``tools/train.py``
-process each; re-running the command skips finished runs and trains torn ones again. The table: per config
+process each (``--jobs N``: N side by side); re-running the command skips finished runs and resumes torn ones
+from their last checkpoint. The table: per config
 and domain, the final mIoU as mean +- sample std over seeds, the difference to the baseline with its Welch
 95% interval (bold where it excludes 0), and per-class IoU differences on the target domain.
 """
@@ -40,6 +41,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--domain-bn', action='store_true',
                         help='add a table of every run evaluated per domain with BatchNorm statistics re-estimated '
                         'on that domain\'s test images (tools/analysis/test_domain_bn.py; cached per run)')
+    parser.add_argument('--jobs', type=int, default=1,
+                        help='train this many runs side by side, each with OMP_NUM_THREADS=1 (e.g. 2 on 2 cores)')
+    parser.add_argument('--adabn', action='store_true',
+                        help='add the AdaBN row (needs --warmup): each seed\'s warm-up weights with BatchNorm '
+                        'statistics re-estimated on the target training images (tools/adapt_bn.py), no training')
     return parser.parse_args()
 
 
@@ -49,7 +55,8 @@ def main() -> None:
         table = compare_methods(args.configs, args.seeds, args.work_dir, str(TRAIN_SCRIPT), baseline=args.baseline,
                                 warmup=args.warmup, cfg_options=args.cfg_options, launcher=args.launcher,
                                 nproc=args.nproc, confidence=args.confidence,
-                                domain_bn_script=str(DOMAIN_BN_SCRIPT) if args.domain_bn else None)
+                                domain_bn_script=str(DOMAIN_BN_SCRIPT) if args.domain_bn else None,
+                                jobs=args.jobs, adabn=args.adabn)
     print(table, end='')
     if args.out:
         Path(args.out).write_text(table)

@@ -26,6 +26,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # every random draw (augmentation, target draws, dropout, mixing) seeded from (seed, iteration): exact --resume
     iteration_seed=dict(type='IterationSeedHook'),
+    # a NaN/inf loss term stops training at once (naming iteration and term), and no checkpoint with NaN
+    # weights is written; default_hooks.non_finite_loss=None trains on regardless
+    non_finite_loss=dict(type='NonFiniteLossHook'),
     # every validation mask (size, channels, values) checked before the first iteration, not after training
     val_mask_check=dict(type='ValMaskCheckHook'),
     visualization=dict(type='SegVisualizationHook'))

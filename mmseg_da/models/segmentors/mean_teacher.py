@@ -11,7 +11,7 @@ from torch import Tensor
 
 from ..utils import WarmupEMA, class_mix_masks, mix, weighted_cross_entropy
 from ..utils.batch_norm import batch_statistics
-from ..utils.masking import mask_block_size, masked_images
+from ..utils.masking import mask_block_size, masked_images, resize_factor
 from ..utils.strong_augment import strong_augment
 from .output_levels import main_logits
 from .uda_segmentor import UDASegmentor
@@ -53,13 +53,13 @@ class MeanTeacherSegmentor(UDASegmentor):
     4b. optionally (``strong_aug``, DACS as published) the mixed image gets DACS's strong augmentation
        first (colour jitter, Gaussian blur; :mod:`~mmseg_da.models.utils.strong_augment`), the labels not;
     4c. optionally (``mic``, masked image consistency) the student also predicts the target image with
-       random square patches masked out (``mask_ratio`` 0.7 of them; ``block_size`` MIC's 64 px at
-       1024 px scaled to the input's shorter side unless given), strongly augmented as the mixed image
-       when ``strong_aug`` is on, and takes the weighted cross-entropy against the teacher's
-       pseudo-labels of the unmasked image and their weights, times ``loss_weight`` (1.0); the student's
-       BatchNorms normalise the masked batch with its own statistics but, unless ``update_bn_stats``, do
-       not add them to their running ones: images 70% blank are never deployed, and on CamVid their
-       statistics cost 10 day mIoU points (seed 0: 19.34; 30.07 with statistics re-estimated on day);
+       random square patches masked out (``mask_ratio`` 0.7 of them; ``block_size`` MIC's 64 px at full
+       resolution times the target images' resize factor, their ``scale_factor``, unless given), strongly
+       augmented as the mixed image when ``strong_aug`` is on, and takes the weighted cross-entropy against
+       the teacher's pseudo-labels of the unmasked image and their weights, times ``loss_weight`` (1.0); the
+       student's BatchNorms normalise the masked batch with its own statistics but, unless
+       ``update_bn_stats``, do not add them to their running ones: images 70% blank are never deployed, and
+       on CamVid their statistics cost 10 day mIoU points (seed 0: 19.34; 30.07 with statistics re-estimated on day);
     5. one optimizer step on the sum, then the teacher moves towards the student:
        ``teacher = a * teacher + (1 - a) * student`` with ``a = min(1 - 1 / (t + 1), alpha)``, ``t``
        the number of EMA updates so far (the DACS/DAFormer warm-up; the first update copies the
@@ -107,7 +107,7 @@ class MeanTeacherSegmentor(UDASegmentor):
             if not 0 <= float(self.mic['mask_ratio']) < 1:
                 raise ValueError(f'MeanTeacherSegmentor: train_cfg.mic.mask_ratio must be in [0, 1), '
                                  f'got {self.mic["mask_ratio"]}')
-            mask_block_size((1, 1), self.mic['block_size'])  # validates it
+            mask_block_size(1.0, self.mic['block_size'])  # validates it
         if not 0 < self.alpha < 1:
             raise ValueError(f'MeanTeacherSegmentor: train_cfg.alpha must be in (0, 1), got {self.alpha}')
         if not 0 < self.pseudo_threshold < 1:
@@ -193,7 +193,7 @@ class MeanTeacherSegmentor(UDASegmentor):
             losses['mix.loss_ce'] = self.mix_loss_weight * weighted_cross_entropy(
                 logits, mixed_labels, mixed_weights, self.ignore_index)
             if self.mic is not None:
-                block = mask_block_size(tuple(tgt_img.shape[2:]), self.mic['block_size'])
+                block = mask_block_size(resize_factor(target.get('data_samples')), self.mic['block_size'])
                 masked = masked_images(self.augment(tgt_img), block, float(self.mic['mask_ratio']))
                 keep_stats = contextlib.nullcontext() if self.mic['update_bn_stats'] else batch_statistics(
                     self.seg_model)

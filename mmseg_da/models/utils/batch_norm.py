@@ -14,16 +14,15 @@ def batch_norms(module: nn.Module) -> List[nn.modules.batchnorm._BatchNorm]:
 def batch_statistics(module: nn.Module) -> Iterator[None]:
     """BatchNorms of ``module`` normalise with the batch's statistics, without updating their running ones."""
     norms = batch_norms(module)
-    saved = [(m.training, m.momentum, m.num_batches_tracked.clone() if m.num_batches_tracked is not None else None)
-             for m in norms]
+    saved = [(m.training, m.track_running_stats) for m in norms]
     for m in norms:
+        # train mode without tracking: torch passes no running buffers, so they are never touched (a momentum
+        # of 0 would still multiply them by 0 * batch statistics, and a NaN batch variance poisons them)
         m.train()
-        m.momentum = 0.0  # running = (1 - 0) * running + 0 * batch: unchanged
+        m.track_running_stats = False
     try:
         yield
     finally:
-        for m, (training, momentum, tracked) in zip(norms, saved):
+        for m, (training, tracking) in zip(norms, saved):
             m.train(training)
-            m.momentum = momentum
-            if tracked is not None:
-                m.num_batches_tracked.copy_(tracked)
+            m.track_running_stats = tracking

@@ -1,66 +1,129 @@
 """DACS's strong augmentation of the mixed image: colour jitter and Gaussian blur, on normalised tensors.
 
-Facts from DACS (Tranheden et al., WACV 2021) and DAFormer (Hoyer et al., CVPR 2022), which use the same
-transform: brightness, contrast, saturation and hue jitter of strength ``s = 0.2``, skipped when a uniform
-draw is below ``p = 0.2`` (so applied with probability 0.8: their ``p`` is a skip threshold); a Gaussian blur
-with probability 0.5, sigma uniform in [0.15, 1.15] and a kernel of about a tenth of the image side (odd).
-Only the image changes; labels and weights are untouched. No kornia/torchvision here (neither is a
-dependency of this project), so the four jitters are written on tensors below; the hue shift is a rotation
-of the chroma plane in YIQ space, a linear approximation of the HSV hue shift that kornia applies.
+Facts from DACS (Tranheden et al., WACV 2021), DAFormer (Hoyer et al., CVPR 2022) and MIC (Hoyer et al.,
+CVPR 2023), which share the transform: kornia's ``ColorJitter(s, s, s, s)`` (DAFormer and MIC pin kornia
+0.5.8), skipped when a uniform draw is below ``p = 0.2`` (applied with probability 0.8: their ``p`` is a
+skip threshold); DACS's own code uses ``s = 0.25``, DAFormer's and MIC's configs ``s = 0.2``. Then a
+Gaussian blur with probability 0.5, sigma uniform in [0.15, 1.15] and a kernel of about a tenth of the
+image side (odd). Only the image changes; labels and weights are untouched.
+
+kornia 0.5.8's jitter, on RGB in [0, 1], each factor drawn uniformly and each result clamped to [0, 1]:
+brightness *adds* ``b`` in ``[-s, s]``; contrast *multiplies* by ``c`` in ``[1 - s, 1 + s]`` (no blend with
+the mean); saturation multiplies the HSV saturation by a factor in ``[1 - s, 1 + s]``; hue shifts the HSV
+hue by ``h`` in ``[-s, s]`` turns. The four run in a random order, one order per call; DACS, DAFormer and MIC
+call it once per image, so here each image has its own order. Neither kornia nor torchvision is a
+dependency of this project, so the four are written on tensors below.
 """
 import math
-from typing import Optional, Sequence
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-# ITU-R BT.601 luma and the YIQ transform (RGB in [0, 1])
-_LUMA = (0.299, 0.587, 0.114)
-_RGB_TO_YIQ = ((0.299, 0.587, 0.114), (0.596, -0.274, -0.322), (0.211, -0.523, 0.312))
+#: The order of the four jitters in :class:`JitterParams.order`.
+JITTERS = ('brightness', 'contrast', 'saturation', 'hue')
 
 
 def _uniform(n: int, low: float, high: float, generator: Optional[torch.Generator], device) -> Tensor:
     return (torch.rand(n, generator=generator) * (high - low) + low).to(device)
 
 
-def _gray(rgb: Tensor) -> Tensor:
-    weights = rgb.new_tensor(_LUMA).view(1, 3, 1, 1)
-    return (rgb * weights).sum(dim=1, keepdim=True)
+def rgb_to_hsv(rgb: Tensor, eps: float = 1e-8) -> Tensor:
+    """``(N, 3, H, W)`` RGB in [0, 1] to HSV: hue in turns [0, 1), saturation and value in [0, 1]."""
+    r, g, b = rgb.unbind(1)
+    value, argmax = rgb.max(1)
+    chroma = value - rgb.min(1).values
+    saturation = chroma / (value + eps)
+    safe = torch.where(chroma > 0, chroma, torch.ones_like(chroma))
+    hue = torch.stack([(g - b) / safe, (b - r) / safe + 2, (r - g) / safe + 4], 1)
+    hue = torch.gather(hue, 1, argmax.unsqueeze(1)).squeeze(1)
+    hue = torch.where(chroma > 0, (hue / 6) % 1.0, torch.zeros_like(hue))
+    return torch.stack([hue, saturation, value], 1)
 
 
-def _blend(img: Tensor, other: Tensor, factor: Tensor) -> Tensor:
-    return (factor * img + (1 - factor) * other).clamp(0, 1)
+def hsv_to_rgb(hsv: Tensor) -> Tensor:
+    """The inverse of :func:`rgb_to_hsv` (hue in turns, any real value: taken modulo 1)."""
+    hue, saturation, value = hsv.unbind(1)
+    sector = (hue % 1.0) * 6
+    k = torch.stack([(5 + sector) % 6, (3 + sector) % 6, (1 + sector) % 6], 1)
+    ramp = torch.minimum(k, 4 - k).clamp(0, 1)
+    return value.unsqueeze(1) - (value * saturation).unsqueeze(1) * ramp
 
 
-def _rotate_hue(rgb: Tensor, turns: Tensor) -> Tensor:
-    to_yiq = rgb.new_tensor(_RGB_TO_YIQ)
-    to_rgb = torch.linalg.inv(to_yiq)
-    angle = turns * 2 * math.pi
-    cos, sin = torch.cos(angle), torch.sin(angle)
-    yiq = torch.einsum('ij,njhw->nihw', to_yiq, rgb)
-    i, q = yiq[:, 1], yiq[:, 2]
-    c, s = cos.view(-1, 1, 1), sin.view(-1, 1, 1)
-    yiq = torch.stack([yiq[:, 0], c * i - s * q, s * i + c * q], dim=1)
-    return torch.einsum('ij,njhw->nihw', to_rgb, yiq).clamp(0, 1)
+def adjust_brightness(rgb: Tensor, shift: Tensor) -> Tensor:
+    """``rgb + shift`` per image, clamped to [0, 1] (kornia 0.5.8: additive)."""
+    return (rgb + shift.view(-1, 1, 1, 1)).clamp(0, 1)
+
+
+def adjust_contrast(rgb: Tensor, factor: Tensor) -> Tensor:
+    """``rgb * factor`` per image, clamped to [0, 1] (kornia 0.5.8: a plain product, no mean blend)."""
+    return (rgb * factor.view(-1, 1, 1, 1)).clamp(0, 1)
+
+
+def adjust_saturation(rgb: Tensor, factor: Tensor) -> Tensor:
+    """HSV saturation times ``factor`` per image, clamped to [0, 1]."""
+    hsv = rgb_to_hsv(rgb)
+    saturation = (hsv[:, 1] * factor.view(-1, 1, 1)).clamp(0, 1)
+    return hsv_to_rgb(torch.stack([hsv[:, 0], saturation, hsv[:, 2]], 1)).clamp(0, 1)
+
+
+def adjust_hue(rgb: Tensor, turns: Tensor) -> Tensor:
+    """HSV hue shifted by ``turns`` (a full turn is 1) per image; saturation and value are kept."""
+    hsv = rgb_to_hsv(rgb)
+    hue = (hsv[:, 0] + turns.view(-1, 1, 1)) % 1.0
+    return hsv_to_rgb(torch.stack([hue, hsv[:, 1], hsv[:, 2]], 1)).clamp(0, 1)
+
+
+_ADJUST: List[Callable[[Tensor, Tensor], Tensor]] = [adjust_brightness, adjust_contrast, adjust_saturation,
+                                                     adjust_hue]
+
+
+@dataclass
+class JitterParams:
+    """The random draws of :func:`color_jitter` for ``N`` images.
+
+    Attributes:
+        factors (Tensor): ``(4, N)``: brightness shift, contrast factor, saturation factor, hue shift (turns).
+        order (Tensor): ``(N, 4)``: each image's permutation of the four jitters (indices into ``JITTERS``).
+    """
+
+    factors: Tensor
+    order: Tensor
+
+
+def draw_jitter_params(n: int, strength: float, generator: Optional[torch.Generator] = None,
+                       device=None) -> JitterParams:
+    """kornia 0.5.8's ``ColorJitter(s, s, s, s)`` draws for ``n`` images, one order of the four per image."""
+    s = float(strength)
+    factors = torch.stack([_uniform(n, -s, s, generator, device),
+                           _uniform(n, max(0.0, 1 - s), 1 + s, generator, device),
+                           _uniform(n, max(0.0, 1 - s), 1 + s, generator, device),
+                           _uniform(n, -s, s, generator, device)])
+    order = torch.argsort(torch.rand(n, len(JITTERS), generator=generator), dim=1).to(device)
+    return JitterParams(factors, order)
+
+
+def apply_color_jitter(rgb: Tensor, params: JitterParams) -> Tensor:
+    """The four jitters of ``params`` on ``(N, 3, H, W)`` RGB in [0, 1], each image in its own order."""
+    out = rgb.clone()
+    for step in range(len(JITTERS)):
+        for index, adjust in enumerate(_ADJUST):
+            chosen = (params.order[:, step] == index).nonzero().flatten()
+            if chosen.numel():
+                out[chosen] = adjust(out[chosen], params.factors[index, chosen].to(out.dtype))
+    return out
 
 
 def color_jitter(rgb: Tensor, strength: float = 0.2, generator: Optional[torch.Generator] = None) -> Tensor:
-    """Brightness, contrast, saturation and hue jitter of ``(N, 3, H, W)`` RGB images in [0, 1].
+    """kornia 0.5.8's ``ColorJitter(s, s, s, s)`` of ``(N, 3, H, W)`` RGB images in [0, 1], per image.
 
-    Factors are drawn per image: brightness, contrast and saturation in ``[1 - s, 1 + s]``, hue in
-    ``[-s, s]`` turns (as kornia's/torchvision's ``ColorJitter(s, s, s, s)``), applied in that order.
+    Brightness adds a shift in ``[-s, s]``; contrast multiplies by a factor in ``[1 - s, 1 + s]``;
+    saturation scales the HSV saturation by a factor in ``[1 - s, 1 + s]``; hue shifts the HSV hue by
+    ``[-s, s]`` turns; each result clamped to [0, 1], the four in a random order per image.
     """
-    n, device = rgb.shape[0], rgb.device
-    view = (-1, 1, 1, 1)
-    brightness = _uniform(n, 1 - strength, 1 + strength, generator, device).view(view)
-    rgb = (rgb * brightness).clamp(0, 1)
-    contrast = _uniform(n, 1 - strength, 1 + strength, generator, device).view(view)
-    rgb = _blend(rgb, _gray(rgb).mean(dim=(2, 3), keepdim=True), contrast)
-    saturation = _uniform(n, 1 - strength, 1 + strength, generator, device).view(view)
-    rgb = _blend(rgb, _gray(rgb), saturation)
-    hue = _uniform(n, -strength, strength, generator, device)
-    return _rotate_hue(rgb, hue)
+    return apply_color_jitter(rgb, draw_jitter_params(rgb.shape[0], strength, generator, rgb.device))
 
 
 def blur_kernel_size(side: int) -> int:

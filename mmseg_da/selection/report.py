@@ -1,0 +1,70 @@
+"""Console tables of the selection tools: a criterion's ranking, and the validation of the criteria."""
+import math
+import os.path as osp
+from typing import Dict, Optional, Sequence
+
+from mmseg_da.utils.tables import console_table, markdown_table
+
+from .criteria import CRITERIA
+from .data import SelectionData
+from .scoring import rank
+
+
+def short_name(checkpoint: str) -> str:
+    """``<run folder>/<file>``: enough to tell the checkpoints of several runs apart."""
+    return osp.join(osp.basename(osp.dirname(osp.abspath(checkpoint))), osp.basename(checkpoint))
+
+
+def describe(count: int, data: SelectionData) -> str:
+    """One line: how many checkpoints, and the data they are scored on."""
+    line = (f'{count} checkpoint(s); target: {len(data.target)} images of {list(data.target_domains)} '
+            '(no masks)')
+    if data.source:
+        line += f'; source validation: {len(data.source)} samples of {list(data.source_domains)}'
+    return line
+
+
+def fmt(value: Optional[float], digits: int = 4) -> str:
+    """A number for a table ('nan' where missing)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 'nan'
+    return f'{value:.{digits}g}' if abs(value) < 1e4 else f'{value:.0f}'
+
+
+def ranking_table(name: str, scores: Dict[str, float], extra: Optional[Dict[str, float]] = None,
+                  extra_name: str = 'source_miou') -> str:
+    """Checkpoints ranked best first by criterion ``name``, optionally with a second score beside."""
+    criterion = CRITERIA[name]
+    headers = ['rank', 'checkpoint', f'{name} ({"higher" if criterion.higher_is_better else "lower"} better)']
+    if extra is not None and extra_name != name:
+        headers.append(extra_name)
+    rows = []
+    for i, checkpoint in enumerate(rank(scores, criterion.higher_is_better), 1):
+        row = [i, short_name(checkpoint), fmt(scores[checkpoint])]
+        if len(headers) == 4:
+            row.append(fmt(extra.get(checkpoint)))
+        rows.append(row)
+    return console_table(rows, headers)
+
+
+def validation_table(results: Dict[str, dict], groups: Sequence[str], markdown: bool = False) -> str:
+    """One row per criterion: rho and regret over all checkpoints, the pick, then rho/regret per run.
+
+    Args:
+        results: ``{criterion: {'all': judged, <run>: judged, ...}}`` as :func:`validation.judge` returns.
+        groups: The run names, in column order.
+        markdown: A Markdown table instead of a console one.
+    """
+    headers = ['criterion', 'better', 'rho (all)', 'regret (all)', 'pick (all)', 'pick mIoU']
+    for group in groups:
+        headers += [f'rho {group}', f'regret {group}']
+    rows = []
+    for name, judged in results.items():
+        every = judged['all']
+        row = [name, 'higher' if CRITERIA[name].higher_is_better else 'lower', fmt(every['rho'], 2),
+               fmt(every['regret'], 3), short_name(every['pick']) if every['pick'] else '-',
+               fmt(every['pick_miou'], 4)]
+        for group in groups:
+            row += [fmt(judged[group]['rho'], 2), fmt(judged[group]['regret'], 3)]
+        rows.append(row)
+    return markdown_table(headers, rows) if markdown else console_table(rows, headers)
