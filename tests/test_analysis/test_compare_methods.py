@@ -182,6 +182,7 @@ def killed_after_a_checkpoint(tmp_path_factory, tiny_camvid):
                 torn=torn / cfg.stem / 'seed0', straight=tmp / 'whole' / cfg.stem / 'seed0')
 
 
+@pytest.mark.slow  # three tool runs (~50 s); the default run keeps test_resume_exact's kill -9 + --resume
 def test_torn_run_resumes_from_its_last_checkpoint_with_the_same_result(killed_after_a_checkpoint):
     runs = killed_after_a_checkpoint
     assert 'iter_4.pth' not in runs['stopped_at'], 'the run ended before it was stopped: nothing was torn'

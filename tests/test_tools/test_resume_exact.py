@@ -36,7 +36,9 @@ LOVEDA_MEAN_TEACHER = """_base_ = ['{root}/configs/_base_/datasets/loveda_urban2
 CASES = {  # name -> (config, data, length, overrides); the data is 'loveda' (tiny tiles) or 'camvid' (real frames)
     'source_only': ('configs/pidnet_s_urban.py', 'loveda', 2, {}),
     'adversarial': ('configs/pidnet_s_urban2rural_adv_single.py', 'loveda', 2, {'model.disc_input_scale': 'input'}),
-    'mean_teacher': (LOVEDA_MEAN_TEACHER, 'loveda', 2, {}),
+    # at 32x32 and batch 2 the teacher's target-batch statistics (2 values per channel in PIDNet's pooled
+    # layers) give a non-finite confidence from iteration 2; this case checks exactness only, so it trains on
+    'mean_teacher': (LOVEDA_MEAN_TEACHER, 'loveda', 2, {'default_hooks.non_finite_loss': None}),
     'mean_teacher_iter_based': ('configs/camvid_day2dusk_mean_teacher.py', 'camvid', 5, {}),
     # albumentations presets (flip, shift-scale-rotate) draw augmentation in this process with 0 workers
     'source_only_augmented': ('configs/pidnet_s_urban_hf_ssr.py', 'loveda', 2, {}),

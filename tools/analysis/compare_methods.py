@@ -16,6 +16,7 @@ import argparse
 from pathlib import Path
 
 from mmseg_da.analysis import compare_methods
+from mmseg_da.utils.atomic_files import write_text_atomically
 from mmseg_da.utils.cli import clear_errors
 
 TRAIN_SCRIPT = Path(__file__).resolve().parents[1] / 'train.py'
@@ -59,7 +60,7 @@ def main() -> None:
                                 jobs=args.jobs, adabn=args.adabn)
     print(table, end='')
     if args.out:
-        Path(args.out).write_text(table)
+        write_text_atomically(args.out, table)
 
 
 if __name__ == '__main__':
