@@ -4,7 +4,7 @@ import os
 from setuptools import find_packages, setup
 
 # The tested pins. A CUDA user who keeps their own torch sets MMSEG_DA_TORCH (e.g. 'torch>=2.1')
-# so that pip leaves the installed build alone (see README, "Installing on a CUDA machine").
+# so that pip leaves the installed build alone (see docs/get_started.md, "Installing on a CUDA machine").
 TORCH_REQUIREMENT = os.environ.get('MMSEG_DA_TORCH', 'torch==2.13.0')
 
 

@@ -14,7 +14,7 @@ train_dataloader = dict(
         dict(type='CamVidDomainDataset', data_root='data/camvid', split='train', domain='day',
              pipeline=_base_.source_pipeline),  # noqa: F821  (mmengine exposes the merged base as `_base_`)
         dict(type='PseudoLabelDataset', label_dir=pseudo_label_dir,
-             pipeline=_base_.source_pipeline,  # noqa: F821  (its LoadAnnotations reads the pseudo-labels)
+             pipeline=_base_.source_pipeline,  # noqa: F821  (its CheckedLoadAnnotations reads the pseudo-labels)
              dataset=dict(type='CamVidDomainDataset', data_root='data/camvid', split='train', domain='dusk',
                           pipeline=_base_.target_pipeline)),  # noqa: F821
     ]))

@@ -3,7 +3,7 @@
 # python tools/train.py configs/deeplabv2_r101_urban2rural_adv_multi.py
 _base_ = [
     './_base_/datasets/loveda_urban2rural.py',
-    './_base_/uda/adv_deeplabv2_r101_multilevel.py',
-    './_base_/uda/adv_sgd_poly_20e.py',
+    './_base_/methods/adv_deeplabv2_r101_multilevel.py',
+    './_base_/schedules/adv_sgd_poly_20e.py',
 ]
 default_hooks = dict(checkpoint=dict(save_best='Rural/mIoU', rule='greater'))

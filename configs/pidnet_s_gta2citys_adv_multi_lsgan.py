@@ -7,8 +7,8 @@
 # AdaptSegNet's README gives main 0.01 only for its single-level LS-GAN run (no auxiliary level).
 _base_ = [
     './_base_/datasets/gta5_to_cityscapes.py',
-    './_base_/uda/adv_pidnet_s.py',
-    './_base_/uda/adv_sgd_poly_20e.py',
+    './_base_/methods/adv_pidnet_s.py',
+    './_base_/schedules/adv_sgd_poly_20e.py',
 ]
 model = dict(
     segmentor=dict(decode_head=dict(num_classes=19)),

@@ -5,8 +5,8 @@
 # python tools/train.py configs/pidnet_s_gta2citys_dacs_mic.py
 _base_ = [
     './_base_/datasets/gta5_to_cityscapes.py',
-    './_base_/uda/mic_pidnet_s.py',
-    './_base_/uda/self_training_sgd_poly_20e.py',
+    './_base_/methods/mic_pidnet_s.py',
+    './_base_/schedules/self_training_sgd_poly_20e.py',
 ]
 model = dict(segmentor=dict(decode_head=dict(num_classes=19)))
 train_dataloader = dict(dataset=dict(rare_class_sampling=dict(temperature=0.01)))

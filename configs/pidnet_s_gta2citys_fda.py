@@ -8,7 +8,7 @@ _base_ = [
     './_base_/schedules/sgd_poly_20e.py',
 ]
 model = dict(decode_head=dict(num_classes=19))
-# FDA right after LoadImageFromFile, before any resizing or normalisation
+# FDA right after CheckedLoadImageFromFile, before any resizing or normalisation
 source_pipeline = [
     *_base_.source_pipeline[:1],  # noqa: F821  (mmengine exposes the merged base config as `_base_`)
     dict(type='FDA', data_root='data/cityscapes', target_images='leftImg8bit/train', beta=0.01),

@@ -5,7 +5,7 @@
 # torchrun --nproc_per_node 2 tools/train.py configs/pidnet_s_urban2rural_adv_single.py --launcher pytorch
 _base_ = [
     './_base_/datasets/loveda_urban2rural.py',
-    './_base_/uda/adv_pidnet_s.py',
-    './_base_/uda/adv_sgd_poly_20e.py',
+    './_base_/methods/adv_pidnet_s.py',
+    './_base_/schedules/adv_sgd_poly_20e.py',
 ]
 default_hooks = dict(checkpoint=dict(save_best='Rural/mIoU', rule='greater'))

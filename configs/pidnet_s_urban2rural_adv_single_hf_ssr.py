@@ -3,8 +3,8 @@
 # python tools/train.py configs/pidnet_s_urban2rural_adv_single_hf_ssr.py
 _base_ = [
     './_base_/datasets/loveda_urban2rural.py',
-    './_base_/uda/adv_pidnet_s.py',
-    './_base_/uda/adv_sgd_poly_30e.py',
+    './_base_/methods/adv_pidnet_s.py',
+    './_base_/schedules/adv_sgd_poly_30e.py',
 ]
 source_pipeline = [
     dict(t, presets=['HF', 'SSR']) if t['type'] == 'AlbuAugment' else t

@@ -4,7 +4,7 @@
 # python tools/train.py configs/pidnet_s_urban2rural_dacs_mic.py
 _base_ = [
     './_base_/datasets/loveda_urban2rural.py',
-    './_base_/uda/mic_pidnet_s.py',
-    './_base_/uda/self_training_sgd_poly_20e.py',
+    './_base_/methods/mic_pidnet_s.py',
+    './_base_/schedules/self_training_sgd_poly_20e.py',
 ]
 default_hooks = dict(checkpoint=dict(save_best='Rural/mIoU', rule='greater'))

@@ -3,13 +3,8 @@
 # 512x512, batch 6, cross-entropy, SGD(0.01, momentum 0.9, wd 5e-4), PolyLR(0.9) per iteration,
 # 30 epochs.
 #   python tools/train.py configs/pidnet_s_urban_bc_cd.py
-_base_ = [
-    './_base_/models/pidnet_s.py',
-    './_base_/datasets/loveda_urban.py',
-    './_base_/schedules/sgd_poly_30e.py',
-]
-
-# the base train pipeline with its AlbuAugment step set to this experiment's presets
+# v2 (pidnet_s_urban_hf_ssr.py: model, data, 30-epoch schedule) with its AlbuAugment step set to these presets
+_base_ = ['./pidnet_s_urban_hf_ssr.py']
 train_pipeline = [
     dict(t, presets=['BC', 'CD']) if t['type'] == 'AlbuAugment' else t
     for t in _base_.train_pipeline  # noqa: F821 (mmengine exposes the merged bases as `_base_`)

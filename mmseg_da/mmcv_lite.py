@@ -27,7 +27,8 @@ from typing import Callable, Optional, Sequence
 EXT_MODULE = 'mmcv._ext'
 PTH_NAME = 'mmseg_da_mmcv_lite.pth'
 FULL_MMCV_HINT = ('install full mmcv 2.1.0 with its compiled ops: `make install MMCV=full` (prebuilt '
-                  'OpenMMLab wheels exist for CUDA torch builds, see README "Installing on a CUDA machine")')
+                  'OpenMMLab wheels exist for CUDA torch builds, see docs/get_started.md, "Installing on a CUDA '
+                  'machine")')
 # Not ops: mmcv's environment report asks these, and a report should not fail.
 _INFO_FUNCTIONS = {'get_compiler_version': 'n/a (mmcv-lite, no compiled ops)',
                    'get_compiling_cuda_version': 'n/a (mmcv-lite, no compiled ops)'}

@@ -7,10 +7,14 @@ Examples::
         work_dirs/source_only/iter_1000.pth --out work_dirs/pl_dusk --threshold 0.9
     # class-balanced: in every class, ignore the least confident 50 % of its predicted pixels (exact)
     python tools/pseudo_label.py CONFIG CKPT --out DIR --class-percentile 50
+    # an mmseg model-zoo teacher: its config names the images and its checkpoint URL (load_from)
+    python tools/pseudo_label.py configs/deeplabv3plus_r101_citys_teacher.py \\
+        --out work_dirs/citys_pseudo_labels_deeplabv3plus_r101
 
-The target images are those of the config's training set: the ``target`` of a ``UDADataset``, or the
-wrapped dataset of a ``PseudoLabelDataset`` (so a student config names its own teacher's images). They
-go through the config's test pipeline without annotations. See :mod:`mmseg_da.apis.pseudo_labelling`.
+The images are the config's ``pseudo_label_dataset`` where it defines one (a teacher config), else those
+of its training set: the ``target`` of a ``UDADataset``, or the wrapped dataset of a ``PseudoLabelDataset``
+(so a student config names its own teacher's images). They go through the config's test pipeline without
+annotations. See :mod:`mmseg_da.apis.pseudo_labelling` and docs/heavy_teacher.md.
 """
 import argparse
 import sys
@@ -22,8 +26,11 @@ from mmseg_da.utils.cli import add_inference_arguments, clear_errors, load_confi
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Write pseudo-labels for the target training images')
-    parser.add_argument('config', help='config whose training set has a target domain')
-    parser.add_argument('checkpoint', help='teacher checkpoint (plain, adaptation or exported segmentor)')
+    parser.add_argument('config', help='teacher config: the images of its `pseudo_label_dataset`, else of its '
+                        'training set\'s target domain, are labelled by its model')
+    parser.add_argument('checkpoint', nargs='?', default=None,
+                        help='teacher checkpoint (plain, adaptation, exported or mmseg segmentor; a path or an '
+                        'http(s) URL, downloaded once into torch\'s hub cache); default: the config\'s load_from')
     parser.add_argument('--out', required=True, help='output folder of the label PNGs, summary.json and '
                         f'{MANIFEST} (the list of the files written; must be empty)')
     parser.add_argument('--force', action='store_true',
@@ -53,7 +60,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     with clear_errors('pseudo_label.py'):
         cfg = load_config(args.config, args.cfg_options, data_root=args.data_root)
-        labeller = PseudoLabeller(cfg, args.checkpoint, args.out,
+        checkpoint = args.checkpoint or cfg.get('load_from')
+        if not checkpoint:
+            raise ValueError(f'no teacher checkpoint: pass one after the config, or set `load_from` in '
+                             f'{args.config}')
+        if not args.checkpoint:
+            print(f'teacher checkpoint: {checkpoint} (the config\'s load_from)')
+        labeller = PseudoLabeller(cfg, checkpoint, args.out,
                                   args.threshold, args.class_percentile, args.device, args.batch_size,
                                   args.force)
         summary = labeller.run()

@@ -16,6 +16,7 @@ from mmengine.runner import Runner
 
 import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine checkpoints)
 from mmseg_da.apis import load_segmentor_checkpoint
+from mmseg_da.apis.checkpoint_download import is_url
 from mmseg_da.utils import deployable_segmentor
 from mmseg_da.utils.cli import clear_errors, load_config, require_file, set_launcher
 
@@ -23,7 +24,7 @@ from mmseg_da.utils.cli import clear_errors, load_config, require_file, set_laun
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and evaluate) a segmentor')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file, or an http(s) URL (e.g. an mmseg model-zoo checkpoint)')
     parser.add_argument('--work-dir', help='where the evaluation metrics are dumped as json')
     parser.add_argument('--out', type=str, help='directory to save predictions for offline evaluation')
     parser.add_argument('--show', action='store_true', help='show prediction results')
@@ -61,7 +62,8 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 def check_test_masks(dataset, config: str) -> None:
     """Refuse a test set whose samples have no masks (e.g. LoveDA's Test split), naming the split and images.
 
-    mmseg's ``LoadAnnotations`` would otherwise stop at the first such sample with ``KeyError: 'seg_map_path'``.
+    The mask loader would otherwise stop at the first such sample (mmseg's ``LoadAnnotations`` with
+    ``KeyError: 'seg_map_path'``).
     """
     from mmseg_da.datasets.dataset_wrappers import leaf_datasets
     for leaf in leaf_datasets(dataset):
@@ -85,7 +87,8 @@ def main() -> None:
     with clear_errors('test.py'):
         cfg = load_config(args.config, args.cfg_options, args.work_dir, args.data_root)
         set_launcher(cfg, args.launcher)
-        checkpoint = require_file(args.checkpoint, 'checkpoint file')
+        # an http(s) URL (a model-zoo checkpoint) is downloaded once and read with safe loading
+        checkpoint = args.checkpoint if is_url(args.checkpoint) else require_file(args.checkpoint, 'checkpoint file')
         cfg.load_from = None  # mmengine's load_from is not strict: the checkpoint is loaded below
         if args.show or args.show_dir:
             enable_visualization(cfg, args)

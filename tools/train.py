@@ -3,6 +3,7 @@
 Example:
     python tools/train.py configs/pidnet_s_urban.py --work-dir work_dirs/pidnet_s_urban
     python tools/train.py configs/pidnet_s_urban.py --work-dir work_dirs/pidnet_s_urban --resume
+    python tools/train.py configs/camvid_day2dusk_dacs.py --warmup work_dirs/camvid_day2dusk_source_only/iter_300.pth
     torchrun --nproc_per_node 2 tools/train.py CONFIG --launcher pytorch
 
 Runs go through ``DARunner`` (mmseg_da/engine/runner.py) unless the config names another ``runner_type``:
@@ -10,12 +11,13 @@ checkpoints are written atomically, and ``--resume`` continues exactly where the
 """
 import argparse
 import os
+import os.path as osp
 
 from mmengine.config import DictAction
 from mmseg.registry import RUNNERS
 
 import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine checkpoints)
-from mmseg_da.utils.cli import clear_errors, enable_amp, load_config, set_launcher
+from mmseg_da.utils.cli import clear_errors, enable_amp, load_config, require_file, set_launcher
 
 
 def parse_args() -> argparse.Namespace:
@@ -34,6 +36,13 @@ def parse_args() -> argparse.Namespace:
     resume.add_argument('--resume-or-fresh', action='store_true', default=False,
                         help='as --resume, but start a fresh run (with a warning) when there is no intact last '
                         'checkpoint, e.g. for a job that may be preempted before its first checkpoint')
+    parser.add_argument('--warmup', metavar='CHECKPOINT',
+                        help='two-stage protocol, stage 2: start from the segmentor weights of CHECKPOINT (the final '
+                        'checkpoint of a warm-up run, e.g. work_dirs/camvid_day2dusk_source_only/iter_300.pth; '
+                        'sets load_from, which must then not be given in --cfg-options). The file must exist. '
+                        'Without --work-dir the run goes to work_dirs/<config stem>_from_warmup, apart from the '
+                        'from-scratch run of the same config. tools/analysis/compare_methods.py --warmup CONFIG '
+                        'trains the warm-up CONFIG for every seed and starts each run of that seed from it.')
     parser.add_argument('--amp', action='store_true', default=False,
                         help='enable automatic-mixed-precision training (fp16 with dynamic loss scaling; needs a '
                         'CUDA GPU)')
@@ -54,7 +63,17 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     with clear_errors('train.py'):
-        cfg = load_config(args.config, args.cfg_options, args.work_dir, args.data_root)
+        work_dir = args.work_dir
+        if args.warmup is not None:
+            if 'load_from' in (args.cfg_options or {}):
+                raise ValueError('--warmup sets load_from: give the checkpoint once, to --warmup or to '
+                                 '--cfg-options load_from=..., not both')
+            require_file(args.warmup, 'the warm-up checkpoint given to --warmup (train the warm-up config first)')
+            if work_dir is None:
+                work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0] + '_from_warmup')
+        cfg = load_config(args.config, args.cfg_options, work_dir, args.data_root)
+        if args.warmup is not None:
+            cfg.load_from = args.warmup
         set_launcher(cfg, args.launcher)
         if args.amp:
             enable_amp(cfg)

@@ -176,8 +176,8 @@ def evaluate_domains_with_own_bn(runner: Runner, batch_size: int = 4, max_batche
 
     The statistics average the per-batch statistics, as training does. With the test set in its order, a
     batch of a video's consecutive frames varies less than a random batch, and the variances come out too
-    small (CamVid day: 9 mIoU points lost against 2.5 with shuffled batches); ``shuffle`` therefore draws
-    the batches at random, as training batches are drawn.
+    small (measured on CamVid: docs/experiments.md); ``shuffle`` therefore draws the batches at random, as
+    training batches are drawn.
 
     Args:
         runner: A runner built from the config (``test_dataloader``, ``test_evaluator``).

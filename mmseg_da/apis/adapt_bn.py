@@ -33,11 +33,12 @@ META_KEY = 'adabn'
 
 
 def _is_label_loader(transform: Any) -> bool:
-    """Whether a pipeline step reads labels (mmcv/mmseg ``LoadAnnotations``, ``Load*Annotation``)."""
+    """Whether a pipeline step reads labels (mmcv/mmseg ``LoadAnnotations``, the project's
+    ``CheckedLoadAnnotations``, ``Load*Annotation``)."""
     kind = transform.get('type') if isinstance(transform, dict) else None
     name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
     name = name.rsplit('.', 1)[-1]
-    return name.startswith('Load') and 'Annotation' in name
+    return name.startswith(('Load', 'CheckedLoad')) and 'Annotation' in name
 
 
 def label_free_pipeline(cfg: Config, target: dict) -> List[dict]:

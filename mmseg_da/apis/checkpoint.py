@@ -13,6 +13,8 @@ import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 
+from .checkpoint_download import cached_checkpoint, is_url
+
 #: What a DDP wrapper and an adaptation model put in front of the segmentor's own keys.
 WRAPPER_PREFIX = 'module.'
 SEGMENTOR_PREFIX = 'segmentor.'
@@ -77,20 +79,24 @@ def unreadable_checkpoint_error(checkpoint: str, err: BaseException) -> ValueErr
 def read_checkpoint(checkpoint: str) -> dict:
     """Load ``checkpoint`` (a path or an mmengine URL such as ``https://``) on the CPU.
 
-    Safe loading stays on (``mmseg_da`` allow-lists what mmengine's checkpoints hold).
+    Safe loading stays on (``mmseg_da`` allow-lists what mmengine's checkpoints hold); an ``http(s)://``
+    checkpoint is downloaded into torch's hub cache first and read as a local file
+    (:mod:`mmseg_da.apis.checkpoint_download`).
 
     Raises:
         FileNotFoundError: If a local file does not exist.
-        ValueError: If it is truncated, not a torch checkpoint, or holds objects safe loading refuses.
+        ValueError: If it is truncated, not a torch checkpoint, holds objects safe loading refuses, or its
+            download fails.
     """
     if '://' not in checkpoint and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint file not found: {checkpoint!r}')
+    local = cached_checkpoint(checkpoint) if is_url(checkpoint) else checkpoint
     try:
-        ckpt = _load_checkpoint(checkpoint, map_location='cpu')
+        ckpt = _load_checkpoint(local, map_location='cpu')
     except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError) as err:
         if isinstance(err, (FileNotFoundError, PermissionError)):
             raise
-        raise unreadable_checkpoint_error(checkpoint, err) from err
+        raise unreadable_checkpoint_error(local, err) from err  # a URL: its cached copy, to delete
     if not isinstance(ckpt, dict):
         raise ValueError(f'checkpoint {checkpoint!r} holds a {type(ckpt).__name__}, not a dict of weights')
     return ckpt

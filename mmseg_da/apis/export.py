@@ -13,6 +13,7 @@ from typing import List, Optional, Tuple
 import torch
 from mmengine.config import Config
 
+from mmseg_da.datasets.transforms.loading import with_host_loaders
 from mmseg_da.utils.cli import require_file
 
 from .checkpoint import read_checkpoint, segmentor_state_dict
@@ -24,13 +25,17 @@ TRAINING_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_schedu
 
 
 def plain_config(config: str, out: str) -> None:
-    """Write ``config`` with ``model = model.segmentor`` and without its training settings."""
+    """Write ``config`` with ``model = model.segmentor`` and without its training settings.
+
+    The project's checked loaders become mmcv's/mmseg's own (``LoadImageFromFile``, ``LoadAnnotations``),
+    which mmseg's ``MMSegInferencer`` looks for by name.
+    """
     cfg = Config.fromfile(require_file(config, 'config file'))
     if 'segmentor' in cfg.model:
         cfg.model = cfg.model.segmentor
     for key in TRAINING_KEYS:
         cfg.pop(key, None)
-    cfg.dump(out)
+    Config(with_host_loaders(cfg.to_dict()), filename=cfg.filename).dump(out)
 
 
 def export_state(checkpoint: dict, prefix: str, source: str = 'checkpoint') -> dict:

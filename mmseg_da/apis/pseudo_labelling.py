@@ -1,5 +1,8 @@
 """Offline pseudo-labels: a trained (teacher) segmentor labels the target training images of a config.
 
+The images are the config's ``pseudo_label_dataset`` where it names one (a teacher config, e.g. an mmseg
+model-zoo segmentor), else the target of its training set; they go through its test pipeline.
+
 For image ``<img_dir>/<rel>.<ext>`` the labeller writes ``<out>/<rel>.png``: a single-channel PNG of train
 ids at the image's size, low-confidence pixels 255 (ignored); ``PseudoLabelDataset(dataset=<same target>,
 label_dir=<out>)`` reads them back. ``<out>/summary.json`` holds per-class confidence statistics, and
@@ -34,17 +37,51 @@ MANIFEST = 'pseudo_label_manifest.jsonl'
 MANIFEST_KIND = 'mmseg-da pseudo-labels'
 #: ``--class-percentile``: predictions kept until the thresholds are known.
 CACHE = '.raw'
+#: The config key of a teacher config that names the images it labels.
+PSEUDO_LABEL_DATASET = 'pseudo_label_dataset'
 
 
 def target_dataset_config(cfg: Config) -> dict:
-    """The config's target training set, with its test pipeline without annotations."""
-    train_set = (cfg.get('train_dataloader') or {}).get('dataset')
-    target = find_target_dataset(train_set)
-    if target is None:
-        raise ValueError('the config\'s train_dataloader.dataset has no target domain: expected a '
-                         '`UDADataset` (its `target`) or a `PseudoLabelDataset` (its `dataset`), got '
-                         f'{(train_set or {}).get("type")!r}')
+    """The images to label, with the config's test pipeline without annotations.
+
+    The config's ``pseudo_label_dataset`` where it defines one (a teacher config names the images it labels,
+    e.g. a model-zoo segmentor labelling Cityscapes train), else the target of its training set.
+    """
+    own = cfg.get(PSEUDO_LABEL_DATASET)
+    if own is not None:
+        if not isinstance(own, dict) or 'type' not in own:
+            raise ValueError(f'the config\'s `{PSEUDO_LABEL_DATASET}` must be a dataset config (a dict with a '
+                             f'`type`), got {own!r}')
+        target = own
+    else:
+        train_set = (cfg.get('train_dataloader') or {}).get('dataset')
+        target = find_target_dataset(train_set)
+        if target is None:
+            raise ValueError('the config\'s train_dataloader.dataset has no target domain: expected a '
+                             '`UDADataset` (its `target`) or a `PseudoLabelDataset` (its `dataset`), got '
+                             f'{(train_set or {}).get("type")!r}; a teacher config names the images it labels '
+                             f'with `{PSEUDO_LABEL_DATASET} = dict(type=..., data_root=...)`')
     return dict(target, pipeline=inference_pipeline(cfg, with_annotations=False))
+
+
+def check_same_classes(teacher: List[str], dataset, where: str) -> None:
+    """Refuse a teacher whose classes are not the target dataset's, in order (its train ids would mean
+    other classes in the student's labels).
+
+    Raises:
+        ValueError: Naming the first class that differs, or the two class counts.
+    """
+    theirs = list((getattr(dataset, 'metainfo', None) or {}).get('classes') or [])
+    if not theirs or list(teacher) == theirs:
+        return
+    if len(teacher) != len(theirs):
+        detail = f'{len(teacher)} classes vs {len(theirs)}'
+    else:
+        i = next(i for i, (a, b) in enumerate(zip(teacher, theirs)) if a != b)
+        detail = f'train id {i} is {teacher[i]!r} for the teacher but {theirs[i]!r} for the dataset'
+    raise ValueError(f'the teacher\'s classes (checkpoint meta, else the config\'s datasets) are not those of the '
+                     f'images it would label ({type(dataset).__name__} of {where}): {detail}. A teacher must '
+                     'predict the target\'s classes in the same order.')
 
 
 def output_manifest(out: Path) -> FileManifest:
@@ -184,6 +221,7 @@ class PseudoLabeller:
         if len(self.dataset) == 0:
             raise ValueError(f'the target dataset ({target.get("type")}) of {cfg.filename} is empty')
         self.classes = list(self.model.dataset_meta['classes'])
+        check_same_classes(self.classes, self.dataset, cfg.filename)
         self.threshold, self.class_percentile = threshold, class_percentile
         self.batch_size = batch_size
         self.img_dir = getattr(self.dataset, 'data_prefix', {}).get('img_path')

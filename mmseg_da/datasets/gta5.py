@@ -5,7 +5,7 @@ import numpy as np
 from mmseg.datasets import BaseSegDataset, CityscapesDataset
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from .transforms import LoadAnnotations
+from .transforms import CheckedLoadAnnotations
 
 IGNORE_INDEX = 255
 
@@ -91,8 +91,8 @@ class GTA5Dataset(BaseSegDataset):
 
 
 @TRANSFORMS.register_module()
-class LoadGTA5Annotations(LoadAnnotations):
-    """mmseg's ``LoadAnnotations`` applying the sample's ``label_map`` with one lookup table.
+class LoadGTA5Annotations(CheckedLoadAnnotations):
+    """The project's ``CheckedLoadAnnotations`` applying the sample's ``label_map`` with one lookup table.
 
     Same result as ``LoadAnnotations`` (``reduce_zero_label`` first, then ``label_map``), in one
     vectorised pass instead of one pass per map entry. Works for any dataset with a ``label_map``;

@@ -33,7 +33,8 @@ def image_problem(img_path: str) -> Tuple[Optional[str], Optional[Tuple[int, int
     """``(what is wrong with the image file, its size (w, h))``, without decoding its pixels.
 
     PIL's ``verify`` walks a PNG's chunks and checks their CRCs up to the end chunk (a truncated or corrupt
-    PNG fails; ~0.5 ms for 512x512); a JPEG must end with its end-of-image marker (a cut-short JPEG does not).
+    PNG fails; cost measured: docs/promises.md); a JPEG must end with its end-of-image marker (a cut-short
+    JPEG does not).
     """
     try:
         with Image.open(img_path) as img:

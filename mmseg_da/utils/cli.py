@@ -34,7 +34,7 @@ READ_KEYS = frozenset({
     'env_cfg', 'log_processor', 'log_level', 'visualizer', 'default_scope', 'randomness', 'runner_type',
     'model_wrapper_cfg', 'find_unused_parameters', 'sync_bn', 'compile', 'activation_checkpointing',
     'efficient_conv_bn_eval', 'custom_imports', 'tta_model', 'tta_pipeline', 'test_pipeline', 'predict_pipeline',
-    'allow_fresh_start'})
+    'allow_fresh_start', 'pseudo_label_dataset'})
 
 
 def apply_variable_overrides(cfg: Config, before: dict, cfg_options: dict) -> None:

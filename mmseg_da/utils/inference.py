@@ -6,8 +6,10 @@ from mmengine.config import Config
 
 from .config_walk import dataset_configs
 
-#: Transforms that need or make labels; an image-only pipeline leaves them out.
-LABEL_TRANSFORMS = ('LoadAnnotations', 'CheckSegMap', 'GenerateEdge')
+#: Transforms that need or make labels; an image-only pipeline leaves them out (mmseg's mask loader and the
+#: project's checked ones, the mask check, the boundary maps).
+LABEL_TRANSFORMS = ('LoadAnnotations', 'CheckedLoadAnnotations', 'LoadGTA5Annotations', 'CheckSegMap',
+                    'GenerateEdge')
 
 
 def inference_pipeline(cfg: Config, with_annotations: bool = False) -> List[dict]:

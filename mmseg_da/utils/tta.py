@@ -31,8 +31,8 @@ def apply_tta(cfg: Config) -> None:
     name = cfg.filename or '<config without a file>'
     if not cfg.get('tta_pipeline'):
         raise KeyError(
-            f'{name} has no `tta_pipeline`, which --tta needs: define one (LoadImageFromFile, then '
-            "TestTimeAug with the scales and flips, LoadAnnotations and PackDomainSegInputs), as the "
+            f'{name} has no `tta_pipeline`, which --tta needs: define one (CheckedLoadImageFromFile, then '
+            "TestTimeAug with the scales and flips, CheckedLoadAnnotations and PackDomainSegInputs), as the "
             'dataset bases in configs/_base_/datasets/ do, or inherit one of them')
     datasets = [d for d in dataset_configs(cfg.test_dataloader.dataset) if 'pipeline' in d]
     if not datasets:

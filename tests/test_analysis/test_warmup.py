@@ -4,12 +4,13 @@ import json
 from pathlib import Path
 
 import pytest
-from da_testing import REPO_ROOT, run_tool, small_config
+from da_testing import REPO_ROOT, call_tool, run_tool, small_config
 
 from mmseg_da.analysis.seed_runs import final_checkpoint, plan_runs, run_cfg_options
 from mmseg_da.utils.cli import load_config
 
 WARMUP = 'configs/camvid_day2dusk_source_only.py'
+METHOD_CONFIG = 'configs/camvid_day2dusk_minent.py'
 METHODS = {'configs/camvid_day2dusk_minent.py': {},
            # 32x32 images give 4x4 logits, too small for the discriminator: it judges them at input size
            'configs/camvid_day2dusk_adv_single.py': {'model.disc_input_scale': 'input'}}
@@ -59,3 +60,38 @@ def test_warm_started_runs_begin_at_the_warmups_continued_loss(tiny_camvid, tmp_
     for method in methods:  # the same weights and data in the first step: the same source losses
         assert first_losses(work / method.stem / 'seed0') == pytest.approx(continued, rel=1e-5), method.stem
     assert f'| {warmup.stem} (warm-up)' in out.stdout and f'| {warmup.stem} (baseline)' in out.stdout
+
+
+def train_cfg_of(*args: str):
+    """The config ``tools/train.py ARGS`` would build its runner from (the runner is not built)."""
+    from unittest import mock
+
+    from mmseg.registry import RUNNERS
+    built = []
+    with mock.patch.object(RUNNERS, 'build', side_effect=lambda cfg: built.append(cfg) or mock.Mock()):
+        code = call_tool('tools/train.py', *args)
+    return code, (built[0] if built else None)
+
+
+def test_train_warmup_starts_from_the_checkpoint_in_its_own_work_dir(tmp_path):
+    checkpoint = tmp_path / 'iter_300.pth'
+    checkpoint.write_bytes(b'')
+    code, cfg = train_cfg_of(str(REPO_ROOT / METHOD_CONFIG), '--warmup', str(checkpoint))
+    assert code == 0 and cfg.load_from == str(checkpoint) and not cfg.resume
+    # not the from-scratch run's folder (where --resume would pick up the other run)
+    assert Path(cfg.work_dir) == Path('work_dirs/camvid_day2dusk_minent_from_warmup')
+    code, cfg = train_cfg_of(str(REPO_ROOT / METHOD_CONFIG), '--warmup', str(checkpoint), '--work-dir', 'elsewhere')
+    assert code == 0 and cfg.work_dir == 'elsewhere' and cfg.load_from == str(checkpoint)
+
+
+@pytest.mark.parametrize('extra, message', [
+    ([], 'the warm-up checkpoint given to --warmup'),
+    (['--cfg-options', 'load_from=other.pth'], 'give the checkpoint once'),
+], ids=['missing', 'twice'])
+def test_train_warmup_refuses_a_missing_or_repeated_checkpoint(tmp_path, capsys, extra, message):
+    missing = tmp_path / 'no_warmup' / 'iter_300.pth'
+    code, cfg = train_cfg_of(str(REPO_ROOT / METHOD_CONFIG), '--warmup', str(missing), *extra)
+    err = capsys.readouterr().err
+    assert code == 1 and cfg is None and message in err and 'Traceback' not in err
+    if not extra:
+        assert str(missing) in err

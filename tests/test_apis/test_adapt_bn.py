@@ -79,8 +79,8 @@ def test_no_target_mask_is_read(setup, monkeypatch):
 
     monkeypatch.setattr(LoadAnnotations, '_load_seg_map', refuse)
     cfg = Config.fromfile(str(config))
-    assert any(t['type'] == 'LoadAnnotations' for t in cfg.test_dataloader.dataset.datasets[1].pipeline)
-    assert not any(t['type'] == 'LoadAnnotations' for t in label_free_pipeline(cfg, dict(domain='dusk')))
+    assert any(t['type'] == 'CheckedLoadAnnotations' for t in cfg.test_dataloader.dataset.datasets[1].pipeline)
+    assert not any('LoadAnnotations' in t['type'] for t in label_free_pipeline(cfg, dict(domain='dusk')))
     out = adapt_bn(str(config), str(tmp / 'source.pth'), str(tmp / 'nolabel.pth'), batch_size=2, max_batches=2)
     meta = read_checkpoint(out)['meta']['adabn']
     assert (meta['bn_batches'], meta['target_images']) == (2, 4)  # 2 batches of 2: the fifth image unused

@@ -85,14 +85,16 @@ def test_check_seg_map_refuses_a_mask_with_channels():
 
 
 def test_good_files_load_as_with_mmseg(loveda_root):
-    """The registered loaders are the project's, and give mmcv's/mmseg's arrays on good files."""
+    """The project's checked loaders give mmcv's/mmseg's arrays on good files; the host's names stay the host's."""
     from mmcv.transforms import LoadImageFromFile as MMCVLoadImageFromFile
     from mmseg.datasets.transforms import LoadAnnotations as MMSegLoadAnnotations
     info = loveda_train_set(loveda_root).get_data_info(0)
-    ours = TRANSFORMS.build(dict(type='LoadAnnotations'))(TRANSFORMS.build(dict(type='LoadImageFromFile'))(
-        dict(info)))
+    ours = TRANSFORMS.build(dict(type='CheckedLoadAnnotations'))(
+        TRANSFORMS.build(dict(type='CheckedLoadImageFromFile'))(dict(info)))
     theirs = MMSegLoadAnnotations()(MMCVLoadImageFromFile()(dict(info)))
-    for name in ('LoadImageFromFile', 'LoadAnnotations'):
+    for name in ('CheckedLoadImageFromFile', 'CheckedLoadAnnotations'):
         assert TRANSFORMS.get(name).__module__ == 'mmseg_da.datasets.transforms.loading'
+    assert TRANSFORMS.get('LoadImageFromFile') is MMCVLoadImageFromFile
+    assert TRANSFORMS.get('LoadAnnotations') is MMSegLoadAnnotations
     np.testing.assert_array_equal(ours['img'], theirs['img'])
     np.testing.assert_array_equal(ours['gt_seg_map'], theirs['gt_seg_map'])

@@ -1,4 +1,6 @@
 """FDA: the low-frequency amplitude comes from the target image, the phase from the source (Fourier checks)."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
@@ -87,3 +89,10 @@ def test_fda_without_target_images_is_a_clear_error(tmp_path, images):
         TRANSFORMS.build(dict(type='FDA', target_images=[]))
     with pytest.raises(FileNotFoundError, match='missing_dir'):
         TRANSFORMS.build(dict(type='FDA', target_images=str(tmp_path / 'missing_dir')))
+
+
+def test_fda_keeps_files_matching_any_of_several_patterns(tmp_path):
+    for name in ['a_1.png', 'a_2.png', 'b_1.png', 'c_1.png']:
+        Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / name)
+    fda = TRANSFORMS.build(dict(type='FDA', target_images=str(tmp_path), pattern=['a_*', 'c_*']))
+    assert [Path(p).name for p in fda.target_paths] == ['a_1.png', 'a_2.png', 'c_1.png']

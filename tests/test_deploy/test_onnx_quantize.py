@@ -63,7 +63,8 @@ def test_calibration_reads_the_target_domain_without_labels(trained, tiny_loveda
     cfg = Config.fromfile(str(trained['config']))
     dataset_cfg, where = calibration_dataset_config(cfg)
     assert where == 'the target dataset' and dataset_cfg['domain'] == 'Rural'
-    assert not {t['type'] for t in dataset_cfg['pipeline']} & {'LoadAnnotations', 'CheckSegMap', 'GenerateEdge'}
+    assert not {t['type'] for t in dataset_cfg['pipeline']} & {'LoadAnnotations', 'CheckedLoadAnnotations',
+                                                                'CheckSegMap', 'GenerateEdge'}
     # a copy of the data whose every mask is garbage: decoding one would fail, so none may be read
     data = Path(shutil.copytree(tiny_loveda, tmp_path / 'garbage_masks'))
     masks = list(data.rglob('masks_png/*.png'))

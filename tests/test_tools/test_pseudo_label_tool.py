@@ -193,3 +193,11 @@ def test_class_percentile_leaves_no_cache_and_force_cleans_a_killed_run(setup, c
         f.write('{"path": "train/x.p')
     assert call_tool(TOOL, *args, '--force') == 0
     assert sorted(p.name for p in out.rglob('*.png')) == sorted(f'{s}.png' for s in DUSK)
+
+
+def test_without_a_checkpoint_the_configs_load_from_is_needed(setup, tmp_path, capsys):
+    _, _, cfg_path, _ = setup  # the CamVid student config: load_from None
+    assert call_tool(TOOL, str(cfg_path), '--out', str(tmp_path / 'o')) == 1
+    err = capsys.readouterr().err
+    assert 'no teacher checkpoint' in err and 'load_from' in err and str(cfg_path) in err, err
+    assert not (tmp_path / 'o').exists()

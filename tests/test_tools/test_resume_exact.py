@@ -30,8 +30,8 @@ COMMON = {
 }
 # DACS on LoveDA Urban -> Rural, from the project's bases (the repository has it for GTA5 -> Cityscapes only)
 LOVEDA_MEAN_TEACHER = """_base_ = ['{root}/configs/_base_/datasets/loveda_urban2rural.py',
-          '{root}/configs/_base_/uda/mean_teacher_pidnet_s.py',
-          '{root}/configs/_base_/uda/self_training_sgd_poly_20e.py']
+          '{root}/configs/_base_/methods/mean_teacher_pidnet_s.py',
+          '{root}/configs/_base_/schedules/self_training_sgd_poly_20e.py']
 """
 CASES = {  # name -> (config, data, length, overrides); the data is 'loveda' (tiny tiles) or 'camvid' (real frames)
     'source_only': ('configs/pidnet_s_urban.py', 'loveda', 2, {}),

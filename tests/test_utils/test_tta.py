@@ -49,7 +49,7 @@ def test_every_view_of_a_camvid_image_has_sides_divisible_by_8(tmp_path):
     from mmengine.registry import DefaultScope
     cfg = Config.fromfile(str(REPO_ROOT / 'configs/camvid_day2dusk_source_only.py'))
     tta = cfg.tta_pipeline[-1]
-    tta['transforms'] = [s for s in tta['transforms'] if s[0]['type'] not in ('LoadAnnotations', 'CheckSegMap')]
+    tta['transforms'] = [s for s in tta['transforms'] if s[0]['type'] not in ('CheckedLoadAnnotations', 'CheckSegMap')]
     image = tmp_path / 'frame.png'
     Image.fromarray(np.zeros((360, 480, 3), np.uint8)).save(image)
     with DefaultScope.overwrite_default_scope('mmseg'):

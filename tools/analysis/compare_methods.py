@@ -1,9 +1,9 @@
 """Compare training configs over several seeds: train every run (resumably), then a Markdown table.
 
-Example (the two-stage CamVid protocol; see the README's adaptation section)::
+Example (the two-stage CamVid protocol; see docs/experiments.md)::
 
     OMP_NUM_THREADS=1 python tools/analysis/compare_methods.py configs/camvid_day2dusk_adv_multi.py \\
-        configs/camvid_day2dusk_fda.py --warmup configs/camvid_day2dusk_warmup.py --seeds 0 1 2 \\
+        configs/camvid_day2dusk_fda.py --warmup configs/camvid_day2dusk_source_only.py --seeds 0 1 2 \\
         --work-dir work_dirs/compare_camvid --out compare_camvid.md
 
 Runs lie in ``DIR/<config stem>/seed<k>`` (warm-ups in ``DIR/warmup/<stem>/seed<k>``), one ``tools/train.py``

@@ -1,11 +1,11 @@
-# The held-out CamVid day -> dusk protocol on the CPU budget (size, batch, optimizer of ../uda/camvid_cpu_budget.py):
+# The held-out CamVid day -> dusk protocol on the CPU budget (size, batch, optimizer of ./camvid_day2dusk_cpu.py):
 #   source (labelled): every frame of the day sequence 0016E5 (its train and val splits, 305 frames);
 #   target (unlabelled): the first half in time of the dusk sequence 0001TP (31 frames, the adaptation block);
 #   validation: day_heldout = the day sequence 0006R0 (101 frames, never trained on: the source-domain cost),
 #               dusk_adapt = the adaptation block (the transductive figure), dusk_heldout = the second half in
 #               time (31 frames never adapted on). Adjacent video frames are near-duplicates: blocks, not draws.
 # Adaptation runs are `budget_iters` long from a warm-up (../../camvid_heldout_warmup.py) by compare_methods.py.
-_base_ = ['../uda/camvid_cpu_budget.py']
+_base_ = ['./camvid_day2dusk_cpu.py']
 
 budget_iters = 600
 source_sequences = ('0016E5', )

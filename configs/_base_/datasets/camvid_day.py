@@ -9,8 +9,8 @@ data_root = 'data/camvid'
 num_classes = 11
 crop_size = (240, 320)  # (h, w): half of 360x480, same aspect; CPU-friendly. mmseg's Resize takes (w, h).
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),  # the dataset's label_map turns 11 (unlabelled) into 255
+    dict(type='CheckedLoadImageFromFile'),
+    dict(type='CheckedLoadAnnotations'),  # the dataset's label_map turns 11 (unlabelled) into 255
     dict(type='CheckSegMap', num_classes=num_classes),
     dict(type='Resize', scale=(crop_size[1], crop_size[0]), keep_ratio=False),
     # index 4: experiment configs choose presets, e.g. presets=['HF', 'SSR']
@@ -20,15 +20,15 @@ train_pipeline = [
 ]
 source_pipeline = train_pipeline
 target_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(crop_size[1], crop_size[0]), keep_ratio=False),
     dict(type='AlbuAugment', presets=[]),
     dict(type='PackDomainSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(crop_size[1], crop_size[0]), keep_ratio=False),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='CheckSegMap', num_classes=num_classes),
     dict(type='PackDomainSegInputs'),
 ]
@@ -59,7 +59,7 @@ test_evaluator = val_evaluator
 # set by --tta). Each view is resized up to a multiple of 8, as PIDNet needs; masks are loaded
 # after the views are made, so scoring is at full resolution as above.
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=(crop_size[1], crop_size[0]), keep_ratio=False),  # as test_pipeline
     dict(
         type='TestTimeAug',
@@ -68,7 +68,7 @@ tta_pipeline = [
             [dict(type='ResizeToMultiple', size_divisor=8)],  # PIDNet fails on 180x240 (0.75 x 240x320)
             [dict(type='RandomFlip', prob=0., direction='horizontal'),
              dict(type='RandomFlip', prob=1., direction='horizontal')],
-            [dict(type='LoadAnnotations')],
+            [dict(type='CheckedLoadAnnotations')],
             [dict(type='CheckSegMap', num_classes=num_classes)],
             [dict(type='PackDomainSegInputs')],
         ]),

@@ -19,7 +19,7 @@ crop_size = (384, 640)
 source_scale = (1280, 720)
 target_scale = (1280, 640)
 source_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='LoadGTA5Annotations'),  # label ids -> train ids with one lookup table
     dict(type='CheckSegMap', num_classes=num_classes),
     dict(type='Resize', scale=source_scale, keep_ratio=True),
@@ -32,7 +32,7 @@ source_pipeline = [
 ]
 train_pipeline = source_pipeline
 target_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=target_scale, keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size),
     dict(type='RandomFlip', prob=0.5),
@@ -40,9 +40,9 @@ target_pipeline = [
     dict(type='PackDomainSegInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=target_scale, keep_ratio=True),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='CheckSegMap', num_classes=num_classes),  # else IoUMetric silently drops labels >= 19
     dict(type='PackDomainSegInputs'),
 ]
@@ -75,7 +75,7 @@ test_evaluator = val_evaluator
 # set by --tta). Each view is resized up to a multiple of 8, as PIDNet needs; masks are loaded
 # after the views are made, so scoring is at full resolution as above.
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=target_scale, keep_ratio=True),  # the test resolution, as test_pipeline
     dict(
         type='TestTimeAug',
@@ -84,7 +84,7 @@ tta_pipeline = [
             [dict(type='ResizeToMultiple', size_divisor=8)],  # PIDNet fails on 180x240 (0.75 x 240x320)
             [dict(type='RandomFlip', prob=0., direction='horizontal'),
              dict(type='RandomFlip', prob=1., direction='horizontal')],
-            [dict(type='LoadAnnotations')],
+            [dict(type='CheckedLoadAnnotations')],
             [dict(type='CheckSegMap', num_classes=num_classes)],
             [dict(type='PackDomainSegInputs')],
         ]),

@@ -8,10 +8,10 @@ data_root = 'data/loveDA'
 num_classes = 7
 crop_size = (512, 512)  # (h, w): tiles are 1024x1024, resized (not cropped) to 512x512 as the seed did
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     # the dataset's reduce_zero_label=True (mmseg's LoveDA default) maps no-data 0 -> 255 and 1..7 -> 0..6;
-    # LoadAnnotations follows it (mmseg deprecates repeating reduce_zero_label here)
-    dict(type='LoadAnnotations'),
+    # CheckedLoadAnnotations follows it (mmseg deprecates repeating reduce_zero_label here)
+    dict(type='CheckedLoadAnnotations'),
     dict(type='CheckSegMap', num_classes=num_classes),
     dict(type='Resize', scale=crop_size, keep_ratio=False),  # bilinear image, nearest mask
     # index 4: experiment configs choose presets, e.g. presets=['HF', 'SSR'] (cfg-options:
@@ -24,22 +24,22 @@ train_pipeline = [
 source_pipeline = train_pipeline
 # the unlabelled target: no labels are loaded (UDADataset also removes them)
 target_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='AlbuAugment', presets=[]),
     dict(type='PackDomainSegInputs'),
 ]
 # predictions at 512x512 are resized back and scored against the full-resolution masks (mmseg's way)
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
-    dict(type='LoadAnnotations'),
+    dict(type='CheckedLoadAnnotations'),
     dict(type='CheckSegMap', num_classes=num_classes),
     dict(type='PackDomainSegInputs'),
 ]
 # image-only inference (e.g. on the Test split, which has no masks)
 predict_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='PackDomainSegInputs'),
 ]
@@ -67,7 +67,7 @@ test_evaluator = val_evaluator
 # set by --tta). Each view is resized up to a multiple of 8, as PIDNet needs; masks are loaded
 # after the views are made, so scoring is at full resolution as above.
 tta_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='Resize', scale=crop_size, keep_ratio=False),  # the test resolution, as test_pipeline
     dict(
         type='TestTimeAug',
@@ -76,7 +76,7 @@ tta_pipeline = [
             [dict(type='ResizeToMultiple', size_divisor=8)],  # PIDNet fails on 180x240 (0.75 x 240x320)
             [dict(type='RandomFlip', prob=0., direction='horizontal'),
              dict(type='RandomFlip', prob=1., direction='horizontal')],
-            [dict(type='LoadAnnotations')],
+            [dict(type='CheckedLoadAnnotations')],
             [dict(type='CheckSegMap', num_classes=num_classes)],
             [dict(type='PackDomainSegInputs')],
         ]),

@@ -41,10 +41,11 @@ def fda_source_to_target(source: np.ndarray, target: np.ndarray, beta: float) ->
 
 
 def list_target_images(target_images: Union[str, Sequence[str]],
-                       pattern: str = '*',
+                       pattern: Union[str, Sequence[str]] = '*',
                        data_root: Optional[str] = None) -> List[str]:
     """Target image paths from a folder (recursive, filtered by ``pattern``), a list file or a list.
 
+    ``pattern`` is one ``fnmatch`` pattern or several (a file matching any of them is kept).
     A list file holds one image per line (its first whitespace-separated field, so an ``image label``
     list works). Relative paths (the folder or list file itself, and the entries) are joined to
     ``data_root`` when it is given.
@@ -54,12 +55,13 @@ def list_target_images(target_images: Union[str, Sequence[str]],
 
     if not isinstance(target_images, str):
         return sorted(under_root(p) for p in target_images)
+    patterns = [pattern] if isinstance(pattern, str) else list(pattern)
     target_images = under_root(target_images)
     if osp.isdir(target_images):
         paths = []
         for folder, _, files in os.walk(target_images):
             paths += [osp.join(folder, f) for f in files
-                      if f.lower().endswith(IMG_EXTENSIONS) and fnmatch.fnmatch(f, pattern)]
+                      if f.lower().endswith(IMG_EXTENSIONS) and any(fnmatch.fnmatch(f, p) for p in patterns)]
     elif osp.isfile(target_images):
         with open(target_images, encoding='utf-8') as f:
             paths = [under_root(line.split()[0]) for line in f if line.strip()]
@@ -81,8 +83,8 @@ class FDA(BaseTransform):
         target_images (str | list[str]): Folder of target images, a ``.txt`` list of them, or a
             list of paths.
         beta (float): Size of the swapped window relative to the shorter side (paper: 0.01).
-        pattern (str): ``fnmatch`` pattern on file names when ``target_images`` is a folder
-            (e.g. ``'0001TP_*.png'``).
+        pattern (str | list[str]): ``fnmatch`` pattern(s) on file names when ``target_images`` is a
+            folder (e.g. ``'0001TP_*.png'``); a file matching any of them is used.
         data_root (str, optional): Prefix of relative paths (``target_images`` and list entries),
             e.g. the target dataset's ``data_root``.
         prob (float): Probability of applying the transfer to an image.
@@ -92,7 +94,7 @@ class FDA(BaseTransform):
     def __init__(self,
                  target_images: Union[str, Sequence[str]],
                  beta: float = 0.01,
-                 pattern: str = '*',
+                 pattern: Union[str, Sequence[str]] = '*',
                  data_root: Optional[str] = None,
                  prob: float = 1.0,
                  clip: bool = True) -> None:

@@ -14,7 +14,8 @@ class UDADataCheckHook(Hook):
 
     Without it, the mistake shows only at the first ``train_step`` (a TypeError there); with it,
     ``runner.train()`` stops right after building the dataloader with an error naming the field.
-    The adaptation base configs (``configs/_base_/uda/``) add it to ``custom_hooks``.
+    The adaptation schedules and budgets (``configs/_base_/schedules/{adv,self_training}_*.py``,
+    ``configs/_base_/budgets/``) add it to ``custom_hooks``.
     """
 
     priority = 'VERY_HIGH'

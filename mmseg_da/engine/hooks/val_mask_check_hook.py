@@ -20,9 +20,8 @@ class ValMaskCheckHook(Hook):
     finds truncated masks); a problem stops training with one paragraph naming the files.
 
     Values are decoded for every mask, not a sample: one bad mask is enough to fail the run or bias its
-    score. It costs about 12 ms per 1024x1024 LoveDA mask on one core (its 1669 validation masks: ~20 s,
-    once per run; CamVid's 163: 0.3 s), little next to the training it protects; ``read_values=False``
-    keeps to the headers (~0.1 ms per mask).
+    score. It runs once per run, little next to the training it protects (measured: docs/promises.md);
+    ``read_values=False`` keeps to the headers.
 
     Args:
         read_values (bool): Decode the masks and check their values. Defaults to True.

@@ -186,12 +186,14 @@ class AdversarialSegmentor(UDASegmentor):
             del tgt_out, probs, judged
 
             src_inputs = source['inputs']
-            with optim.optim_context(self.segmentor):
-                src_out = self.output_levels.forward(self.segmentor, self.seg_model, src_inputs)
-                seg_losses = self.output_levels.loss(self.seg_model, src_out, source['data_samples'])
-                seg_loss, log_vars = self.parse_losses(seg_losses)
-            optim.update_params(seg_loss)
-            src_probs = self.disc_inputs(src_out, src_inputs.shape[2:], detach=True)
+            src_out: Dict[str, HeadOutputs] = {}
+
+            def source_losses() -> Dict[str, Tensor]:
+                src_out['levels'] = self.output_levels.forward(self.segmentor, self.seg_model, src_inputs)
+                return self.output_levels.loss(self.seg_model, src_out['levels'], source['data_samples'])
+
+            log_vars = self.update_segmentor(optim, source_losses)
+            src_probs = self.disc_inputs(src_out['levels'], src_inputs.shape[2:], detach=True)
 
         log_vars = {k: v.detach() for k, v in log_vars.items()}
         log_vars['loss'] = log_vars['loss'] + adv_loss.detach()

@@ -1,12 +1,11 @@
 """Entropy minimisation on target outputs (ADVENT's MinEnt, Vu et al., CVPR 2019)."""
-from typing import Dict, Union
+from typing import Any, Dict
 
-from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 from torch import Tensor
 
-from ..utils import normalized_entropy
+from ..losses import normalized_entropy
 from .output_levels import main_logits
 from .uda_segmentor import UDASegmentor
 
@@ -31,16 +30,13 @@ class EntropyMinSegmentor(UDASegmentor):
         if self.lambda_ent < 0:
             raise ValueError(f'EntropyMinSegmentor: train_cfg.lambda_ent must be >= 0, got {self.lambda_ent}')
 
-    def uda_train_step(self, source: dict, target: dict,
-                       optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
-        optim = self.segmentor_optim_wrapper(optim_wrapper)
-        with optim.optim_context(self.segmentor):
-            losses = add_prefix(self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
-            tgt = target['inputs']
-            logits = main_logits(self.segmentor(tgt, mode='tensor'), self.seg_model, tgt.shape[2:])
-            entropy = normalized_entropy(logits)
-            losses['tgt.loss_ent'] = self.lambda_ent * entropy
-        loss, log_vars = self.parse_losses(losses)
-        optim.update_params(loss)
-        log_vars['tgt.entropy'] = float(entropy.detach())
-        return log_vars
+    def uda_losses(self, source: dict, target: dict, step: Dict[str, Any]) -> Dict[str, Tensor]:
+        losses = add_prefix(self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
+        tgt = target['inputs']
+        logits = main_logits(self.segmentor(tgt, mode='tensor'), self.seg_model, tgt.shape[2:])
+        step['entropy'] = normalized_entropy(logits)
+        losses['tgt.loss_ent'] = self.lambda_ent * step['entropy']
+        return losses
+
+    def after_update(self, source: dict, target: dict, step: Dict[str, Any]) -> Dict[str, float]:
+        return {'tgt.entropy': float(step['entropy'].detach())}

@@ -1,37 +1,24 @@
 """Online self-training with a mean teacher and ClassMix (DACS, Tranheden et al., WACV 2021), optionally with
 MIC's masked image consistency (Hoyer et al., CVPR 2023)."""
 import contextlib
-from typing import Dict, Optional, Union
+from typing import Any, Dict
 
 import torch
-from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
 from mmseg.utils import add_prefix
 from torch import Tensor
 
-from ..utils import WarmupEMA, class_mix_masks, mix, weighted_cross_entropy
+from ..losses import weighted_cross_entropy
+from ..utils import WarmupEMA, class_mix_masks, mix
 from ..utils.batch_norm import batch_statistics
 from ..utils.masking import mask_block_size, masked_images, resize_factor
 from ..utils.strong_augment import strong_augment
+from ..utils.uda_options import MICOptions, StrongAugOptions
 from .output_levels import main_logits
 from .uda_segmentor import UDASegmentor
 
 _WEIGHTINGS = ('fraction', 'confidence')
 _TEACHER_BN = ('eval', 'train')
-
-
-def _options(value: Union[None, bool, dict], defaults: dict, name: str) -> Optional[dict]:
-    """``None`` when off, else ``defaults`` updated by ``value`` (True: the defaults); unknown keys refused."""
-    if value is None or value is False:
-        return None
-    if value is True:
-        return dict(defaults)
-    if not isinstance(value, dict):
-        raise ValueError(f'MeanTeacherSegmentor: train_cfg.{name} must be a dict, True or None, got {value!r}')
-    unknown = sorted(set(value) - set(defaults))
-    if unknown:
-        raise ValueError(f'MeanTeacherSegmentor: unknown train_cfg.{name} key(s) {unknown}; known: {sorted(defaults)}')
-    return dict(defaults, **value)
 
 
 @MODELS.register_module()
@@ -53,13 +40,12 @@ class MeanTeacherSegmentor(UDASegmentor):
     4b. optionally (``strong_aug``, DACS as published) the mixed image gets DACS's strong augmentation
        first (colour jitter, Gaussian blur; :mod:`~mmseg_da.models.utils.strong_augment`), the labels not;
     4c. optionally (``mic``, masked image consistency) the student also predicts the target image with
-       random square patches masked out (``mask_ratio`` 0.7 of them; ``block_size`` MIC's 64 px at full
+       random square patches masked out (a fraction ``mask_ratio`` of them; ``block_size`` MIC's 64 px at full
        resolution times the target images' resize factor, their ``scale_factor``, unless given), strongly
        augmented as the mixed image when ``strong_aug`` is on, and takes the weighted cross-entropy against
-       the teacher's pseudo-labels of the unmasked image and their weights, times ``loss_weight`` (1.0); the
+       the teacher's pseudo-labels of the unmasked image and their weights, times ``loss_weight``; the
        student's BatchNorms normalise the masked batch with its own statistics but, unless
-       ``update_bn_stats``, do not add them to their running ones: images 70% blank are never deployed, and
-       on CamVid their statistics cost 10 day mIoU points (seed 0: 19.34; 30.07 with statistics re-estimated on day);
+       ``update_bn_stats``, do not add them to their running ones: mostly blank images are never deployed;
     5. one optimizer step on the sum, then the teacher moves towards the student:
        ``teacher = a * teacher + (1 - a) * student`` with ``a = min(1 - 1 / (t + 1), alpha)``, ``t``
        the number of EMA updates so far (the DACS/DAFormer warm-up; the first update copies the
@@ -78,9 +64,10 @@ class MeanTeacherSegmentor(UDASegmentor):
     (``'fraction'``), ``class_mix`` (True; False trains on the unmixed target images),
     ``mix_loss_weight`` (1.0), ``ignore_index`` (255), ``teacher_bn`` (``'eval'``: the teacher normalises
     with its running statistics; ``'train'``: with the target batch's statistics, as DACS/DAFormer whose
-    teacher predicts in train mode; its running statistics are not changed by that), ``strong_aug``
-    (None; True or ``dict(color_jitter_strength=0.2, color_jitter_p=0.2, blur=True)``), ``mic`` (None;
-    True or ``dict(mask_ratio=0.7, block_size=None, loss_weight=1.0, update_bn_stats=False)``).
+    teacher predicts in train mode; its running statistics are not changed by that), ``strong_aug`` and
+    ``mic`` (None: off; True: the defaults; or a dict of some of the options, see
+    :class:`~mmseg_da.models.utils.uda_options.StrongAugOptions` and
+    :class:`~mmseg_da.models.utils.uda_options.MICOptions`).
 
     Args:
         **kwargs: Those of :class:`UDASegmentor` (``segmentor``, ``train_cfg``, ...).
@@ -96,18 +83,11 @@ class MeanTeacherSegmentor(UDASegmentor):
         self.mix_loss_weight = float(cfg.get('mix_loss_weight', 1.0))
         self.ignore_index = int(cfg.get('ignore_index', 255))
         self.teacher_bn = cfg.get('teacher_bn', 'eval')
-        self.strong_aug = _options(cfg.get('strong_aug'), dict(color_jitter_strength=0.2, color_jitter_p=0.2,
-                                                               blur=True), 'strong_aug')
-        self.mic = _options(cfg.get('mic'), dict(mask_ratio=0.7, block_size=None, loss_weight=1.0,
-                                                 update_bn_stats=False), 'mic')
+        self.strong_aug = StrongAugOptions.from_cfg(cfg.get('strong_aug'))
+        self.mic = MICOptions.from_cfg(cfg.get('mic'))
         if self.teacher_bn not in _TEACHER_BN:
             raise ValueError(f'MeanTeacherSegmentor: train_cfg.teacher_bn must be one of {_TEACHER_BN}, '
                              f'got {self.teacher_bn!r}')
-        if self.mic is not None:
-            if not 0 <= float(self.mic['mask_ratio']) < 1:
-                raise ValueError(f'MeanTeacherSegmentor: train_cfg.mic.mask_ratio must be in [0, 1), '
-                                 f'got {self.mic["mask_ratio"]}')
-            mask_block_size(1.0, self.mic['block_size'])  # validates it
         if not 0 < self.alpha < 1:
             raise ValueError(f'MeanTeacherSegmentor: train_cfg.alpha must be in (0, 1), got {self.alpha}')
         if not 0 < self.pseudo_threshold < 1:
@@ -143,8 +123,8 @@ class MeanTeacherSegmentor(UDASegmentor):
             raise ValueError('MeanTeacherSegmentor: train_cfg.strong_aug needs the segmentor\'s data_preprocessor '
                              'to normalise (mean and std set), to recover the image colours')
         return strong_augment(inputs, pre.mean.flatten().tolist(), pre.std.flatten().tolist(),
-                              strength=float(self.strong_aug['color_jitter_strength']),
-                              skip_below=float(self.strong_aug['color_jitter_p']), blur=bool(self.strong_aug['blur']))
+                              strength=self.strong_aug.color_jitter_strength,
+                              skip_below=self.strong_aug.color_jitter_p, blur=self.strong_aug.blur)
 
     @torch.no_grad()
     def update_teacher(self) -> float:
@@ -168,9 +148,8 @@ class MeanTeacherSegmentor(UDASegmentor):
             weights = confidence
         return labels, weights, confidence
 
-    def uda_train_step(self, source: dict, target: dict,
-                       optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
-        optim = self.segmentor_optim_wrapper(optim_wrapper)
+    def prepare_step(self, source: dict, target: dict) -> Dict[str, Any]:
+        """The teacher's pseudo-labels of the target and the (augmented) mixed batch."""
         src_img, tgt_img = source['inputs'], target['inputs']
         pl_labels, pl_weights, confidence = self.pseudo_label(tgt_img)
         if self.class_mix:
@@ -184,27 +163,30 @@ class MeanTeacherSegmentor(UDASegmentor):
             mixed_weights = mix(masks, torch.ones_like(pl_weights), pl_weights)
         else:
             mixed_img, mixed_labels, mixed_weights = tgt_img, pl_labels, pl_weights
-        mixed_img = self.augment(mixed_img)
+        return dict(pl_labels=pl_labels, pl_weights=pl_weights, confidence=confidence,
+                    mixed_img=self.augment(mixed_img), mixed_labels=mixed_labels, mixed_weights=mixed_weights)
 
-        with optim.optim_context(self.segmentor):
-            losses = add_prefix(self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
-            logits = main_logits(self.segmentor(mixed_img, mode='tensor'), self.seg_model,
-                                 mixed_labels.shape[-2:])
-            losses['mix.loss_ce'] = self.mix_loss_weight * weighted_cross_entropy(
-                logits, mixed_labels, mixed_weights, self.ignore_index)
-            if self.mic is not None:
-                block = mask_block_size(resize_factor(target.get('data_samples')), self.mic['block_size'])
-                masked = masked_images(self.augment(tgt_img), block, float(self.mic['mask_ratio']))
-                keep_stats = contextlib.nullcontext() if self.mic['update_bn_stats'] else batch_statistics(
-                    self.seg_model)
-                with keep_stats:
-                    outputs = self.segmentor(masked, mode='tensor')
-                logits = main_logits(outputs, self.seg_model, pl_labels.shape[-2:])
-                losses['mic.loss_ce'] = float(self.mic['loss_weight']) * weighted_cross_entropy(
-                    logits, pl_labels, pl_weights, self.ignore_index)
-        loss, log_vars = self.parse_losses(losses)
-        optim.update_params(loss)
-        log_vars['mix.pseudo_weight'] = float(pl_weights.mean())
-        log_vars['mix.teacher_conf'] = float(confidence.mean())
-        log_vars['ema_alpha'] = self.update_teacher()
-        return log_vars
+    def uda_losses(self, source: dict, target: dict, step: Dict[str, Any]) -> Dict[str, Tensor]:
+        losses = add_prefix(self.segmentor(source['inputs'], source['data_samples'], mode='loss'), 'src')
+        mixed_labels = step['mixed_labels']
+        logits = main_logits(self.segmentor(step['mixed_img'], mode='tensor'), self.seg_model, mixed_labels.shape[-2:])
+        losses['mix.loss_ce'] = self.mix_loss_weight * weighted_cross_entropy(
+            logits, mixed_labels, step['mixed_weights'], self.ignore_index)
+        if self.mic is not None:
+            losses['mic.loss_ce'] = self.mic_loss(target, step['pl_labels'], step['pl_weights'])
+        return losses
+
+    def mic_loss(self, target: dict, pl_labels: Tensor, pl_weights: Tensor) -> Tensor:
+        """The student's weighted cross-entropy on the masked (augmented) target against the pseudo-labels."""
+        block = mask_block_size(resize_factor(target.get('data_samples')), self.mic.block_size)
+        masked = masked_images(self.augment(target['inputs']), block, self.mic.mask_ratio)
+        keep_stats = contextlib.nullcontext() if self.mic.update_bn_stats else batch_statistics(self.seg_model)
+        with keep_stats:
+            outputs = self.segmentor(masked, mode='tensor')
+        logits = main_logits(outputs, self.seg_model, pl_labels.shape[-2:])
+        return self.mic.loss_weight * weighted_cross_entropy(logits, pl_labels, pl_weights, self.ignore_index)
+
+    def after_update(self, source: dict, target: dict, step: Dict[str, Any]) -> Dict[str, float]:
+        return {'mix.pseudo_weight': float(step['pl_weights'].mean()),
+                'mix.teacher_conf': float(step['confidence'].mean()),
+                'ema_alpha': self.update_teacher()}

@@ -1,8 +1,7 @@
 """The target-statistics control: source-only training whose BatchNorm running statistics track the target."""
-from typing import Dict, Union
+from typing import Any, Dict
 
 import torch
-from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmseg.registry import MODELS
 from torch import Tensor
 
@@ -27,16 +26,14 @@ class TargetBNSegmentor(UDASegmentor):
         **kwargs: Those of :class:`UDASegmentor` (``segmentor``, ...).
     """
 
-    def uda_train_step(self, source: dict, target: dict,
-                       optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
+    def uda_losses(self, source: dict, target: dict, step: Dict[str, Any]) -> Dict[str, Tensor]:
         if not batch_norms(self.seg_model):
             raise ValueError(f'TargetBNSegmentor: {type(self.seg_model).__name__} has no BatchNorm layers; the '
                              'target-statistics control needs them')
-        optim = self.segmentor_optim_wrapper(optim_wrapper)
-        with batch_statistics(self.seg_model), optim.optim_context(self.segmentor):
-            losses = self.segmentor(source['inputs'], source['data_samples'], mode='loss')
-        loss, log_vars = self.parse_losses(losses)
-        optim.update_params(loss)
-        with torch.no_grad():
-            self.segmentor(target['inputs'], mode='tensor')
-        return log_vars
+        with batch_statistics(self.seg_model):
+            return super().uda_losses(source, target, step)
+
+    @torch.no_grad()
+    def after_update(self, source: dict, target: dict, step: Dict[str, Any]) -> Dict[str, float]:
+        self.segmentor(target['inputs'], mode='tensor')  # in training mode: only updates the running statistics
+        return {}

@@ -1,5 +1,5 @@
 """The one model class that knows about two domains at training time."""
-from typing import Dict, Optional, Union
+from typing import Any, Callable, Dict, Optional, Union
 
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
@@ -16,9 +16,10 @@ class UDASegmentor(BaseModel):
 
     It builds ``segmentor`` (any mmseg segmentor, with its own ``data_preprocessor``), runs that data
     preprocessor on the ``source`` and ``target`` branches of a UDA batch and hands both to
-    :meth:`uda_train_step`, which subclasses implement. Everything after training, ``predict``,
-    ``val_step``, ``test_step`` and ``forward(mode='tensor')``, is delegated to the wrapped segmentor, so
-    evaluation, FLOPs, latency and export see exactly the deployable model.
+    :meth:`uda_train_step`, the training step's template: subclasses supply its losses and the work before
+    and after the optimizer update. Everything after training, ``predict``, ``val_step``, ``test_step`` and
+    ``forward(mode='tensor')``, is delegated to the wrapped segmentor, so evaluation, FLOPs, latency and
+    export see exactly the deployable model.
 
     Args:
         segmentor (dict): Config of the mmseg segmentor to adapt.
@@ -88,17 +89,50 @@ class UDASegmentor(BaseModel):
 
     def uda_train_step(self, source: dict, target: dict,
                        optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> Dict[str, Tensor]:
-        """One training iteration on preprocessed branches; returns the values to log.
+        """One training iteration on preprocessed branches (the template); returns the values to log.
 
-        ``source`` and ``target`` are ``dict(inputs=Tensor, data_samples=list)``. The target's data
-        samples carry no ground truth. The default is source-only training (the target is ignored).
+        ``source`` and ``target`` are ``dict(inputs=Tensor, data_samples=list)``; the target's data samples
+        carry no ground truth. The steps, each a method subclasses may override:
+
+        1. :meth:`prepare_step`, outside the optimizer's context (no autocast): e.g. pseudo-labels;
+        2. :meth:`uda_losses` inside it, then one :meth:`update_segmentor` on their sum;
+        3. :meth:`after_update`: e.g. the EMA teacher's update; its values join the log.
+
+        The defaults are source-only training (the target is ignored).
         """
         optim = self.segmentor_optim_wrapper(optim_wrapper)
+        step = self.prepare_step(source, target)
+        log_vars = self.update_segmentor(optim, lambda: self.uda_losses(source, target, step))
+        log_vars.update(self.after_update(source, target, step))
+        return log_vars
+
+    def update_segmentor(self, optim: OptimWrapper, compute_losses: Callable[[], Dict[str, Tensor]]
+                         ) -> Dict[str, Tensor]:
+        """The optimizer block: ``compute_losses()`` in the optimizer's context, one update on their sum.
+
+        Returns:
+            dict: The parsed losses (``loss`` first) to log.
+        """
         with optim.optim_context(self.segmentor):
-            losses = self.segmentor(source['inputs'], source['data_samples'], mode='loss')
+            losses = compute_losses()
         loss, log_vars = self.parse_losses(losses)
         optim.update_params(loss)
         return log_vars
+
+    def prepare_step(self, source: dict, target: dict) -> Dict[str, Any]:
+        """Work of the step before its losses, outside the optimizer's context; passed on as ``step``."""
+        return {}
+
+    def uda_losses(self, source: dict, target: dict, step: Dict[str, Any]) -> Dict[str, Tensor]:
+        """The step's losses (mmseg's ``loss`` dict), computed in the optimizer's context.
+
+        ``step`` is what :meth:`prepare_step` returned; entries added to it reach :meth:`after_update`.
+        """
+        return self.segmentor(source['inputs'], source['data_samples'], mode='loss')
+
+    def after_update(self, source: dict, target: dict, step: Dict[str, Any]) -> Dict[str, float]:
+        """Work of the step after the optimizer update; returns further values to log."""
+        return {}
 
     @staticmethod
     def segmentor_optim_wrapper(optim_wrapper: Union[OptimWrapper, OptimWrapperDict]) -> OptimWrapper:

@@ -1,5 +1,0 @@
-# camvid_day2dusk_dacs_mic_from_warmup.py + DAFormer's rare-class sampling of the day frames (temperature 0.01,
-# at least 3000 px at 1280x720 per class, scaled to the label size; statistics cached under work_dirs/.cache).
-# The budget pipeline only resizes (no random crop), so re-drawing the crop cannot help: one try.
-_base_ = ['./camvid_day2dusk_dacs_mic_from_warmup.py']
-train_dataloader = dict(dataset=dict(rare_class_sampling=dict(temperature=0.01, max_crop_tries=1)))

@@ -1,6 +1,0 @@
-# CamVid day -> dusk, two-stage protocol, stage 2: camvid_day2dusk_mean_teacher.py started from the source-only warm-up
-# (stage 1: camvid_day2dusk_source_only.py, its final checkpoint) for its own 300 iterations at the same budget.
-# The student starts from the warm-up; the teacher copies it before its first use.
-# All methods x 3 seeds with the baseline (the warm-up continued): tools/analysis/compare_methods.py --warmup.
-_base_ = ['./camvid_day2dusk_mean_teacher.py']
-load_from = 'work_dirs/camvid_day2dusk_source_only/iter_300.pth'
