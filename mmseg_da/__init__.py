@@ -8,7 +8,7 @@ from . import mmcv_lite
 
 mmcv_lite.install()  # before anything imports mmseg (no-op when full mmcv is installed)
 
-from .utils import allow_mmengine_checkpoints  # noqa: E402
+from .fileio.safe_load import allow_mmengine_checkpoints  # noqa: E402
 
 allow_mmengine_checkpoints()
 

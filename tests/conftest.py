@@ -5,7 +5,7 @@ import pytest
 import torch
 from da_testing import REPO_ROOT, run_tool, shared_data_root, small_config  # noqa: F401  (re-exported)
 
-from mmseg_da.datasets.synthetic_loveda import make_synthetic_loveda
+from mmseg_da.datasets.make_synthetic_loveda import make_synthetic_loveda
 
 # One thread: the machines here have 2 cores, and tools run as subprocesses alongside the test process;
 # oversubscribed threads made model tests an order of magnitude slower.

@@ -7,7 +7,7 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 
 import mmseg_da  # noqa: F401
-from mmseg_da.utils.config_walk import iter_dicts
+from mmseg_da.config.walk import iter_dicts
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / 'configs').glob('*.py'))
 

@@ -8,8 +8,8 @@ from da_testing import REPO_ROOT
 from mmengine.config import Config
 
 import mmseg_da  # noqa: F401
-from mmseg_da.apis.pseudo_labelling import target_dataset_config
-from mmseg_da.utils.config_walk import find_target_dataset
+from mmseg_da.apis.pseudo_label import target_dataset_config
+from mmseg_da.config.walk import find_target_dataset
 
 DOCS = REPO_ROOT / 'docs' / 'heavy_teacher.md'
 # (teacher, student, adversarial config whose checkpoint the student starts from, its run's work dir)

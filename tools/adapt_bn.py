@@ -20,7 +20,8 @@ from mmengine.config import DictAction
 import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine checkpoints)
 from mmseg_da.apis.adapt_bn import META_KEY, adapt_bn
 from mmseg_da.apis.checkpoint import read_checkpoint
-from mmseg_da.utils.cli import clear_errors, require_file
+from mmseg_da.cli import clear_errors
+from mmseg_da.fileio.required_paths import require_file
 
 
 def parse_args() -> argparse.Namespace:

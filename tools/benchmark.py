@@ -9,7 +9,7 @@
 Times ``segmentor(images, mode='tensor')`` on a random batch (random weights without a checkpoint); with
 ``--fast`` (``--backend fast``) also the fast inference path, with ``--backend onnxruntime`` the graph
 exported to ONNX (or ``--onnx FILE``) in ONNX Runtime, with ``--backend onnxruntime-int8`` that graph
-quantized to int8 (or ``--onnx-int8 FILE`` from tools/deploy/quantize_onnx.py), with ``--backend fast-bf16``
+quantized to int8 (or ``--onnx-int8 FILE`` from tools/deploy/onnx_quantize.py), with ``--backend fast-bf16``
 the fast path in bf16 (skipped with a line where the CPU lacks AVX512_BF16 and AMX), all alternating call by
 call with the eager forward; ``all`` is every one of them. Prints each path's latency, achieved GFLOP/s (GOP/s
 for int8) and fraction of the peak of its precision, its speedup and the agreement of its predictions with
@@ -24,11 +24,11 @@ import os.path as osp
 import torch
 from mmengine.config import DictAction
 
+from mmseg_da.cli import clear_errors
 from mmseg_da.deploy import parse_shape
 from mmseg_da.deploy.benchmark import BACKENDS, agreement_failures, benchmark, format_result
 from mmseg_da.deploy.onnx_runtime import WriteError
-from mmseg_da.utils.atomic_files import write_text_atomically
-from mmseg_da.utils.cli import clear_errors
+from mmseg_da.fileio.atomic_files import write_text_atomically
 
 
 def parse_args() -> argparse.Namespace:

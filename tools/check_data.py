@@ -3,13 +3,14 @@
     python tools/check_data.py configs/pidnet_s_own_dacs.py [--data-root DIR] [--cfg-options KEY=VALUE ...]
 
 Prints one line per dataset (role, type, domains, images, masks checked) and the classes; exits 1 with one
-paragraph naming the files or settings at fault. See :mod:`mmseg_da.datasets.config_data_check`.
+paragraph naming the files or settings at fault. See :mod:`mmseg_da.datasets.check_data`.
 """
 import argparse
 
 from mmengine.config import DictAction
 
-from mmseg_da.utils.cli import clear_errors, load_config
+from mmseg_da.cli import clear_errors
+from mmseg_da.config.loading import load_config
 
 
 def parse_args() -> argparse.Namespace:
@@ -24,7 +25,7 @@ def main() -> None:
     args = parse_args()
     with clear_errors('check_data.py'):
         import mmseg_da  # noqa: F401  (registers the datasets)
-        from mmseg_da.datasets.config_data_check import check_config_data, format_rows
+        from mmseg_da.datasets.check_data import check_config_data, format_rows
         cfg = load_config(args.config, args.cfg_options, data_root=args.data_root)
         rows = check_config_data(cfg)
         print(format_rows(rows))

@@ -17,8 +17,8 @@ from typing import List
 
 from mmengine.config import Config
 
-from mmseg_da.utils.config_overrides import set_data_root, set_image_size, set_schedule_length, train_from_scratch
-from mmseg_da.utils.tables import markdown_table
+from mmseg_da.config.overrides import set_data_root, set_image_size, set_schedule_length, train_from_scratch
+from mmseg_da.reports.tables import markdown_table
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

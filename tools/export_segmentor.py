@@ -1,7 +1,7 @@
 """Export the deployable segmentor of an adaptation checkpoint as a plain mmseg checkpoint.
 
 Keeps only the segmentor's weights, renamed as a plain segmentor config expects them, and the checkpoint's
-``meta`` (see :mod:`mmseg_da.apis.export`).
+``meta`` (see :mod:`mmseg_da.apis.export_segmentor`).
 
 Example:
     python tools/export_segmentor.py work_dirs/pidnet_s_urban2rural_adv_single/epoch_20.pth \
@@ -10,8 +10,8 @@ Example:
 """
 import argparse
 
-from mmseg_da.apis import export_segmentor, plain_config
-from mmseg_da.utils.cli import clear_errors
+from mmseg_da.apis.export_segmentor import export_segmentor, plain_config
+from mmseg_da.cli import clear_errors
 
 
 def parse_args() -> argparse.Namespace:

@@ -2,11 +2,11 @@
 
     python tools/make_synthetic_loveda.py data/synthetic_loveda [--size 128] [--train 24] [--val 8]
 
-Layout and how the domains differ: :mod:`mmseg_da.datasets.synthetic_loveda`.
+Layout and how the domains differ: :mod:`mmseg_da.datasets.make_synthetic_loveda`.
 """
 import argparse
 
-from mmseg_da.datasets.synthetic_loveda import make_synthetic_loveda
+from mmseg_da.datasets.make_synthetic_loveda import make_synthetic_loveda
 
 
 def parse_args() -> argparse.Namespace:

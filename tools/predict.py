@@ -16,14 +16,16 @@ For every input ``<name>`` it writes ``<name>_mask.png`` (an indexed PNG in the 
 values are the class indices), ``<name>_overlay.png`` (the prediction over the image, opacity ``--overlay``;
 0 turns it off) and, where ground truth is available (dataset inputs with labels), ``<name>_compare.png``
 (ground truth | prediction over the image). Adaptation checkpoints work as they are: the model is reduced to
-its deployable segmentor. See :mod:`mmseg_da.apis.prediction`.
+its deployable segmentor. See :mod:`mmseg_da.apis.predict`.
 """
 import argparse
 import sys
 from typing import Optional, Sequence
 
-from mmseg_da.apis.prediction import predict
-from mmseg_da.utils.cli import add_inference_arguments, clear_errors, load_config, require_file
+from mmseg_da.apis.predict import predict
+from mmseg_da.cli import add_inference_arguments, clear_errors
+from mmseg_da.config.loading import load_config
+from mmseg_da.fileio.required_paths import require_file
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

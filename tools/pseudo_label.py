@@ -14,14 +14,15 @@ Examples::
 The images are the config's ``pseudo_label_dataset`` where it defines one (a teacher config), else those
 of its training set: the ``target`` of a ``UDADataset``, or the wrapped dataset of a ``PseudoLabelDataset``
 (so a student config names its own teacher's images). They go through the config's test pipeline without
-annotations. See :mod:`mmseg_da.apis.pseudo_labelling` and docs/heavy_teacher.md.
+annotations. See :mod:`mmseg_da.apis.pseudo_label` and docs/heavy_teacher.md.
 """
 import argparse
 import sys
 from typing import Optional, Sequence
 
-from mmseg_da.apis.pseudo_labelling import MANIFEST, PseudoLabeller, format_summary
-from mmseg_da.utils.cli import add_inference_arguments, clear_errors, load_config
+from mmseg_da.apis.pseudo_label import MANIFEST, PseudoLabeller, format_summary
+from mmseg_da.cli import add_inference_arguments, clear_errors
+from mmseg_da.config.loading import load_config
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -17,8 +17,10 @@ from mmengine.runner import Runner
 import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine checkpoints)
 from mmseg_da.apis import load_segmentor_checkpoint
 from mmseg_da.apis.checkpoint_download import is_url
-from mmseg_da.utils import deployable_segmentor
-from mmseg_da.utils.cli import clear_errors, load_config, require_file, set_launcher
+from mmseg_da.cli import clear_errors, set_launcher
+from mmseg_da.config.loading import load_config
+from mmseg_da.fileio.required_paths import require_file
+from mmseg_da.models.utils.deployable import deployable_segmentor
 
 
 def parse_args() -> argparse.Namespace:
@@ -93,7 +95,7 @@ def main() -> None:
         if args.show or args.show_dir:
             enable_visualization(cfg, args)
         if args.tta:
-            from mmseg_da.utils.tta import apply_tta
+            from mmseg_da.config.tta import apply_tta
             apply_tta(cfg)
         if args.out is not None:
             cfg.test_evaluator['output_dir'] = args.out

@@ -17,7 +17,9 @@ from mmengine.config import DictAction
 from mmseg.registry import RUNNERS
 
 import mmseg_da  # noqa: F401  (registers modules; safe loading of mmengine checkpoints)
-from mmseg_da.utils.cli import clear_errors, enable_amp, load_config, require_file, set_launcher
+from mmseg_da.cli import clear_errors, enable_amp, set_launcher
+from mmseg_da.config.loading import load_config
+from mmseg_da.fileio.required_paths import require_file
 
 
 def parse_args() -> argparse.Namespace:

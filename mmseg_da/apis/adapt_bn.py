@@ -5,7 +5,7 @@ No gradient step is taken: the weights are the source checkpoint's, only the Bat
 variances change, to those of the target images as the deployed model sees them. It is the free baseline
 every adaptation method must beat. :func:`adapt_bn` loads the weights strictly
 (:func:`~mmseg_da.apis.init_segmentor`), builds the target dataset of the config's adaptation training set
-(:func:`~mmseg_da.utils.config_walk.find_target_dataset`) with the config's test pipeline less its annotation
+(:func:`~mmseg_da.config.walk.find_target_dataset`) with the config's test pipeline less its annotation
 loaders (no label is read), re-estimates the statistics
 (:func:`~mmseg_da.apis.bn_statistics.reestimate_bn_statistics`) and writes the checkpoint atomically.
 """
@@ -20,9 +20,9 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from mmseg_da.utils.atomic_files import replace_atomically
-from mmseg_da.utils.cli import load_config
-from mmseg_da.utils.config_walk import dataset_configs, find_target_dataset
+from mmseg_da.config.loading import load_config
+from mmseg_da.config.walk import dataset_configs, find_target_dataset
+from mmseg_da.fileio.atomic_files import replace_atomically
 
 from .bn_statistics import reestimate_bn_statistics
 from .checkpoint import SEGMENTOR_PREFIX, checkpoint_state_dict, read_checkpoint

@@ -71,7 +71,7 @@ def reestimate_bn_statistics(segmentor: nn.Module, batches: Iterable[dict], max_
 
     Args:
         segmentor: An mmseg segmentor (``data_preprocessor`` and ``forward(inputs, mode='tensor')``),
-            e.g. :func:`mmseg_da.utils.deployable_segmentor` of a runner's model.
+            e.g. :func:`mmseg_da.models.utils.deployable.deployable_segmentor` of a runner's model.
         batches: mmengine dataloader batches (e.g. a test ``DataLoader``); images must share one size.
         max_batches: Stop after this many regrouped batches (forward passes); None uses every image.
         batch_size: Images per forward pass.

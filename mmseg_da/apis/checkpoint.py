@@ -156,7 +156,8 @@ def load_segmentor_checkpoint(segmentor: nn.Module, checkpoint: str,
     """Load ``checkpoint``'s segmentor weights strictly into ``segmentor``; return its ``dataset_meta``.
 
     Args:
-        segmentor: A plain (deployable) mmseg segmentor; see :func:`mmseg_da.utils.deployable_segmentor`.
+        segmentor: A plain (deployable) mmseg segmentor; see
+            :func:`mmseg_da.models.utils.deployable.deployable_segmentor`.
         checkpoint: A plain, exported or adaptation checkpoint (path or URL).
         config: How to name the config in errors (its file name).
 

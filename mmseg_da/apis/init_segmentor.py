@@ -12,9 +12,9 @@ from mmengine.model import revert_sync_batchnorm
 from mmengine.registry import init_default_scope
 from torch import nn
 
-from mmseg_da.utils import deployable_segmentor
-from mmseg_da.utils.cli import load_config
-from mmseg_da.utils.config_walk import dataset_configs
+from mmseg_da.config.loading import load_config
+from mmseg_da.config.walk import dataset_configs
+from mmseg_da.models.utils.deployable import deployable_segmentor
 
 from .checkpoint import load_segmentor_checkpoint
 

@@ -1,27 +1,9 @@
-"""Small helpers that turn missing, unpaired or undecodable files into errors naming the path (and the layout)."""
+"""Small helpers that turn unpaired or undecodable files into errors naming the path (missing files and folders:
+:mod:`mmseg_da.fileio.required_paths`)."""
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 PathLike = Union[str, Path]
-
-
-def require_dir(path: PathLike, what: str, layout: str, hint: str = '') -> Path:
-    """Return ``path`` as a Path, or raise FileNotFoundError naming it, the layout and where data comes from."""
-    path = Path(path)
-    if not path.is_dir():
-        msg = f'{what} not found: {path}\nExpected layout: {layout}'
-        if hint:
-            msg += f'\n{hint}'
-        raise FileNotFoundError(msg)
-    return path
-
-
-def require_file(path: PathLike, what: str, hint: str = '') -> Path:
-    """Return ``path`` as a Path, or raise FileNotFoundError naming it."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f'{what} not found: {path}' + (f'\n{hint}' if hint else ''))
-    return path
 
 
 def _sort_key(stem: str) -> Tuple[int, int, str]:

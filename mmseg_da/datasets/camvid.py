@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from ._files import require_dir, require_file
+from mmseg_da.fileio.required_paths import require_dir, require_file
 
 # A frame's domain is told by its sequence, the prefix of its file name.
 CAMVID_DOMAINS: Dict[str, Tuple[str, ...]] = {

@@ -1,6 +1,6 @@
 """Unwrapping built datasets: the one place that looks inside mmengine's dataset wrappers.
 
-Configs of datasets are walked by :func:`mmseg_da.utils.config_walk.dataset_configs`.
+Configs of datasets are walked by :func:`mmseg_da.config.walk.dataset_configs`.
 """
 from typing import Iterator
 

@@ -5,7 +5,9 @@ from typing import List, Sequence, Tuple, Union
 from mmseg.datasets import LoveDADataset
 from mmseg.registry import DATASETS
 
-from ._files import check_pairs, list_stems, require_dir
+from mmseg_da.fileio.required_paths import require_dir
+
+from ._files import check_pairs, list_stems
 
 LOVEDA_SPLITS = ('Train', 'Val', 'Test')
 LOVEDA_DOMAINS = ('Urban', 'Rural')

@@ -24,7 +24,7 @@ from mmcv.transforms import LoadAnnotations
 from mmengine.dataset import ConcatDataset
 from mmengine.logging import print_log
 
-from mmseg_da.utils.atomic_files import write_text_atomically
+from mmseg_da.fileio.atomic_files import write_text_atomically
 
 IGNORE_INDEX = 255
 DEFAULT_CACHE_DIR = os.path.join('work_dirs', '.cache', 'rare_class_sampling')

@@ -19,10 +19,10 @@ import torch
 from torch import nn
 
 from mmseg_da.apis import init_segmentor
-from mmseg_da.models.segmentors.output_levels import head_align_corners
+from mmseg_da.models.utils.output_levels import head_align_corners
 
-from .complexity import count_flops
 from .fast_inference import PRECISIONS, optimize_for_inference, predict_labels
+from .get_flops import count_flops
 from .machine_peak import estimate_peak, has_bf16, measured_gemm_gflops
 from .onnx_export import export_onnx
 from .onnx_runtime import OnnxSegmentor, check_input_shape, require
@@ -205,7 +205,7 @@ def prepare_int8(segmentor: nn.Module, inputs: torch.Tensor, graph: Optional[dic
     """An ONNX Runtime session of ``int8_file``, or of the fp32 graph quantized here.
 
     Here the calibration images are ``calib_images`` random normal batches of the inputs' shape (other than
-    the timed one): enough for latency; accuracy on target images is ``tools/deploy/quantize_onnx.py``'s.
+    the timed one): enough for latency; accuracy on target images is ``tools/deploy/onnx_quantize.py``'s.
     """
     from .onnx_quantize import ArrayCalibrationReader, quantize_onnx
     if int8_file is None:
@@ -262,7 +262,7 @@ def benchmark(config: str, checkpoint: Optional[str] = None, device: Union[str, 
             with its int8 and bf16 peaks (the int8 path's GOP/s and the bf16 path's GFLOP/s are compared with those).
         fast_bf16: Also time the fast path in bf16 (skipped, with a line, where bf16 is not native).
         int8: Also time the int8 graph in ONNX Runtime.
-        onnx_int8_file: The int8 ``.onnx`` it runs (``tools/deploy/quantize_onnx.py``); None quantizes the fp32
+        onnx_int8_file: The int8 ``.onnx`` it runs (``tools/deploy/onnx_quantize.py``); None quantizes the fp32
             graph here, calibrated on ``calib_images`` random images.
         calib_images: See ``onnx_int8_file``.
 
@@ -436,7 +436,7 @@ def format_result(result: dict) -> str:
         elif source == 'quantized here':
             reduced = ', reduced range' if info['reduce_range'] else ''
             source = (f"quantized here (QDQ, U8S8, per-channel weights{reduced}; calibrated on "
-                      f"{info['calibration']}; tools/deploy/quantize_onnx.py calibrates on target images)")
+                      f"{info['calibration']}; tools/deploy/onnx_quantize.py calibrates on target images)")
         lines.append(f"{name} {info['version']}: {source}; {info['graph_optimization']}, "
                      f"{info['intra_op_threads']} intra-op threads, {info['providers'][0]}; prepared in "
                      f"{backends[name]['prepare_s']:.1f} s")

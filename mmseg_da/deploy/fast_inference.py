@@ -18,8 +18,8 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from mmseg_da.models.segmentors.output_levels import main_logits
-from mmseg_da.utils import deployable_segmentor
+from mmseg_da.models.utils.deployable import deployable_segmentor
+from mmseg_da.models.utils.output_levels import main_logits
 
 PRECISIONS: Dict[str, torch.dtype] = {'fp32': torch.float32, 'fp16': torch.float16,
                                       'bf16': torch.bfloat16}

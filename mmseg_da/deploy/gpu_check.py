@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from mmseg_da.utils.atomic_files import write_text_atomically
+from mmseg_da.fileio.atomic_files import write_text_atomically
 
 #: The methods trained, by config.
 METHODS = (('source-only', 'configs/camvid_day2dusk_source_only.py'),

@@ -21,8 +21,8 @@ from mmengine.config import Config
 from mmseg.models.utils import resize
 from torch import Tensor, nn
 
-from mmseg_da.models.segmentors.output_levels import head_align_corners
-from mmseg_da.utils import deployable_segmentor
+from mmseg_da.models.utils.deployable import deployable_segmentor
+from mmseg_da.models.utils.output_levels import head_align_corners
 
 from .onnx_runtime import OnnxSegmentor, require, write_onnx_atomically
 

@@ -25,8 +25,8 @@ import torch
 from mmengine.config import Config
 from torch import Tensor
 
-from mmseg_da.utils.config_walk import dataset_configs
-from mmseg_da.utils.inference import LABEL_TRANSFORMS, inference_pipeline
+from mmseg_da.config.inference_pipeline import LABEL_TRANSFORMS, inference_pipeline
+from mmseg_da.config.walk import dataset_configs
 
 from .machine_peak import CPUINFO, cpu_flags
 from .onnx_runtime import require, write_onnx_atomically

@@ -32,14 +32,14 @@ class WriteError(ValueError):
 
 
 def write_onnx_atomically(path: str, write: Callable[[str], None]) -> None:
-    """``write(tmp_path)`` then rename to ``path`` (:func:`~mmseg_da.utils.atomic_files.replace_atomically`).
+    """``write(tmp_path)`` then rename to ``path`` (:func:`~mmseg_da.fileio.atomic_files.replace_atomically`).
 
     A failed write leaves nothing under ``path`` (an older file there stays whole).
 
     Raises:
         WriteError: For an ``OSError`` (full disk, read-only folder, a folder at ``path``), naming ``path``.
     """
-    from mmseg_da.utils.atomic_files import replace_atomically
+    from mmseg_da.fileio.atomic_files import replace_atomically
     if osp.isdir(path):
         raise WriteError(f'cannot write the ONNX file {path}: a folder of that name is in the way; '
                              'give a file name (e.g. model.onnx) or remove the folder')
@@ -96,7 +96,7 @@ def ort_session(path: str, threads: Optional[int] = None, device: Union[str, tor
         message = str(err).splitlines()[0] if str(err) else ''
         raise InvalidOnnxFileError(f'{path} is not a model ONNX Runtime can load ({type(err).__name__}: '
                                    f'{message}); is it truncated or another kind of file? Export it again with '
-                                   'tools/deploy/export_onnx.py') from err
+                                   'tools/deploy/onnx_export.py') from err
 
 
 def input_shape(session) -> Tuple[Union[int, str], ...]:

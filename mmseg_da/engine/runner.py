@@ -16,11 +16,7 @@ from mmengine.runner import BaseLoop, EpochBasedTrainLoop, Runner
 from mmseg.registry import LOOPS, RUNNERS
 from torch import nn
 
-from mmseg_da.utils.atomic_files import (  # noqa: F401 (re-exported)
-    remove_stale_temporaries,
-    replace_atomically,
-    write_text_atomically,
-)
+from mmseg_da.fileio.atomic_files import remove_stale_temporaries, replace_atomically
 
 
 def checkpoint_problem(path: str) -> Optional[str]:
@@ -50,7 +46,7 @@ class DARunner(Runner):
       file in the same folder and renames it into place, so a kill during a save never leaves a partial
       file under a checkpoint's name. (``AtomicCheckpointHook`` also updates ``last_checkpoint`` only
       after the file is complete, and removes outdated checkpoints only after that.) A failed save (full
-      disk, read-only folder) stops with a :class:`~mmseg_da.utils.atomic_files.FileWriteError` naming the
+      disk, read-only folder) stops with a :class:`~mmseg_da.fileio.atomic_files.FileWriteError` naming the
       file; temporary files of a killed save are removed from the work dir when training starts again.
     * **A strict resume.** ``resume=True`` continues the run from the work dir's ``last_checkpoint``, and
       ``resume='path/to/iter_N.pth'`` from that file; ``load_from`` only initialises fresh runs (in an
@@ -158,7 +154,7 @@ class DARunner(Runner):
         the student at its first update. Optimizers, schedulers and the iteration are not restored.
         """
         from mmseg_da.apis import load_segmentor_checkpoint
-        from mmseg_da.utils import deployable_segmentor
+        from mmseg_da.models.utils.deployable import deployable_segmentor
         load_segmentor_checkpoint(deployable_segmentor(self.model), checkpoint, repr(self.cfg.filename or 'config'))
         self.logger.info(f'Loaded the segmentor weights of {checkpoint} (strict; optimizer and iteration not '
                          'restored)')

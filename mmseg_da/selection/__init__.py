@@ -4,7 +4,7 @@ only module that reads target labels)."""
 from .criteria import CRITERIA, Context, Criterion, majority_vote
 from .data import SelectionData, build_selection_data, infer_target_domains
 from .outputs import CheckpointOutputs, SourceOutputs, TargetOutputs, collect_outputs
-from .scoring import (
+from .select_checkpoint import (
                       check_criteria,
                       collect_all,
                       expand_checkpoints,

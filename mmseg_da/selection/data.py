@@ -12,8 +12,8 @@ from typing import Callable, List, Optional, Sequence, Tuple
 from mmengine.config import Config
 from mmengine.dataset import Compose
 
-from mmseg_da.utils.config_walk import dataset_configs, find_target_dataset
-from mmseg_da.utils.inference import LABEL_TRANSFORMS
+from mmseg_da.config.inference_pipeline import LABEL_TRANSFORMS
+from mmseg_da.config.walk import dataset_configs, find_target_dataset
 
 #: A sample loader: called with no argument, returns one packed sample (``inputs``, ``data_samples``).
 Loader = Callable[[], dict]
@@ -95,8 +95,8 @@ def masks_free(pipeline: Sequence[dict]) -> List[dict]:
 
 def image_folder_data(cfg: Config, images: Sequence[str]) -> Tuple[List[Loader], List[str]]:
     """Loaders (and paths) of target image files or folders, through the config's masks-free test pipeline."""
-    from mmseg_da.apis.prediction import list_images
-    from mmseg_da.utils.inference import inference_pipeline
+    from mmseg_da.apis.predict import list_images
+    from mmseg_da.config.inference_pipeline import inference_pipeline
     run = Compose(inference_pipeline(cfg, with_annotations=False))
     paths = [str(p) for p in list_images(images)]
     return [lambda path=p: run({'img_path': path, 'domain': 'target'}) for p in paths], paths

@@ -10,7 +10,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
 
-from mmseg_da.utils.cli import load_config
+from mmseg_da.config.loading import load_config
 
 from .data import SelectionData, build_selection_data
 

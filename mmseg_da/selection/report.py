@@ -3,11 +3,11 @@ import math
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
-from mmseg_da.utils.tables import console_table, markdown_table
+from mmseg_da.reports.tables import console_table, markdown_table
 
 from .criteria import CRITERIA
 from .data import SelectionData
-from .scoring import rank
+from .select_checkpoint import rank
 
 
 def short_name(checkpoint: str) -> str:

@@ -55,7 +55,7 @@ def small_config(config: str, out_dir: Path, data_root: Path, size: int = 32, le
     """Dump the project's ``config`` shrunk to a tiny run (size, length, batch, data root) and return its path."""
     from mmengine.config import Config
 
-    from mmseg_da.utils.config_overrides import set_data_root, set_image_size, set_schedule_length, train_from_scratch
+    from mmseg_da.config.overrides import set_data_root, set_image_size, set_schedule_length, train_from_scratch
     cfg = Config.fromfile(str(REPO_ROOT / config))
     set_data_root(cfg, str(data_root))
     set_image_size(cfg, size, size)

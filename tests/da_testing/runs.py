@@ -54,7 +54,7 @@ def train(config: Path, work_dir: Path, name: str) -> None:
     """What ``tools/train.py CONFIG --work-dir WORK_DIR`` does, in this process."""
     from mmengine.runner import Runner
 
-    from mmseg_da.utils.cli import load_config
+    from mmseg_da.config.loading import load_config
     cfg = load_config(str(config), None, str(work_dir))
     if cfg.get('visualizer'):  # a named visualizer is a process-wide singleton: keep this run's own
         cfg.visualizer['name'] = f"{cfg.visualizer.get('name', 'visualizer')}_results_{name}"

@@ -11,7 +11,7 @@ from mmseg.registry import TRANSFORMS
 
 import mmseg_da  # noqa: F401
 from mmseg_da.apis import plain_config
-from mmseg_da.utils.config_walk import iter_dicts
+from mmseg_da.config.walk import iter_dicts
 
 LOADERS = {'CheckedLoadImageFromFile', 'CheckedLoadAnnotations', 'LoadImageFromFile', 'LoadAnnotations'}
 

@@ -48,7 +48,7 @@ def test_a_corrupt_file_is_named(loveda_root, case):
 
 def test_a_dataloader_worker_error_reaches_the_user_as_one_paragraph(loveda_root, capsys):
     """As tools/train.py shows it: clear_errors around a DataLoader whose worker meets a truncated mask."""
-    from mmseg_da.utils.cli import clear_errors
+    from mmseg_da.cli import clear_errors
     path = truncate_file(loveda_root / 'Train' / 'Urban' / 'masks_png' / '2.png')
     loader = DataLoader(loveda_train_set(loveda_root), batch_size=1, num_workers=2, collate_fn=pseudo_collate)
     batches = iter(loader)

@@ -8,7 +8,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 
-from mmseg_da.utils.config_overrides import set_data_root
+from mmseg_da.config.overrides import set_data_root
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets'
 LOVEDA = ['loveda.py', 'loveda_urban.py', 'loveda_rural.py', 'loveda_urban2rural.py', 'loveda_rural2urban.py']

@@ -103,8 +103,8 @@ def test_gta5_to_cityscapes_configs_load_their_data_and_build(tmp_path, name):
     from mmengine.config import Config
     from mmseg.registry import MODELS
 
-    from mmseg_da.utils import deployable_segmentor
-    from mmseg_da.utils.config_overrides import set_data_root, set_image_size, train_from_scratch
+    from mmseg_da.config.overrides import set_data_root, set_image_size, train_from_scratch
+    from mmseg_da.models.utils.deployable import deployable_segmentor
     _write_gta5(tmp_path, n=2, size=(64, 64))
     for split in ('train', 'val'):  # Cityscapes layout under the same root
         for folder, suffix, arr in (('leftImg8bit', 'leftImg8bit', np.full((64, 64, 3), 90, np.uint8)),

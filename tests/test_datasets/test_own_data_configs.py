@@ -12,8 +12,8 @@ from mmseg.datasets import ISPRSDataset, PotsdamDataset
 from mmseg.registry import DATASETS
 
 import mmseg_da  # noqa: F401
-from mmseg_da.datasets.config_data_check import check_config_data, format_rows
-from mmseg_da.utils.cli import load_config
+from mmseg_da.config.loading import load_config
+from mmseg_da.datasets.check_data import check_config_data, format_rows
 
 OWN_COUNTS = {'train': {'sunny': 2, 'rainy': 2}, 'val': {'sunny': 1, 'rainy': 1}}
 

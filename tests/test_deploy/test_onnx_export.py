@@ -1,4 +1,4 @@
-"""ONNX export of the deployable segmentor (mmseg_da.deploy.onnx_export) and tools/deploy/export_onnx.py: ONNX
+"""ONNX export of the deployable segmentor (mmseg_da.deploy.onnx_export) and tools/deploy/onnx_export.py: ONNX
 Runtime against PyTorch (static and dynamic shapes), parity on test images, adaptation checkpoints, bad input."""
 import re
 from pathlib import Path
@@ -14,7 +14,7 @@ from mmseg_da.apis import init_segmentor
 from mmseg_da.deploy.onnx_export import export_onnx, parity
 from mmseg_da.deploy.onnx_runtime import MissingDependencyError, OnnxSegmentor, require
 
-TOOL = 'tools/deploy/export_onnx.py'
+TOOL = 'tools/deploy/onnx_export.py'
 
 
 @pytest.fixture(scope='module')

@@ -1,4 +1,4 @@
-"""int8 ONNX (mmseg_da.deploy.onnx_quantize, onnx_accuracy) and tools/deploy/quantize_onnx.py: QDQ graph,
+"""int8 ONNX (mmseg_da.deploy.onnx_quantize, onnx_accuracy) and tools/deploy/onnx_quantize.py: QDQ graph,
 calibration on target images without reading labels, mIoU per domain beside fp32, floors; atomic ONNX writes."""
 import errno
 import json
@@ -22,7 +22,7 @@ from mmseg_da.deploy.onnx_quantize import (
 )
 from mmseg_da.deploy.onnx_runtime import InvalidOnnxFileError, OnnxSegmentor, WriteError
 
-TOOL = 'tools/deploy/quantize_onnx.py'
+TOOL = 'tools/deploy/onnx_quantize.py'
 UDA_CONFIG = 'configs/pidnet_s_urban2rural_adv_multi.py'
 
 

@@ -4,13 +4,13 @@ import torch
 from da_testing import save_random_checkpoint, small_config
 
 from mmseg_da.apis import CheckpointMismatchError
-from mmseg_da.utils import deployable_segmentor
+from mmseg_da.models.utils.deployable import deployable_segmentor
 
 
 def build_runner(config, load_from, work_dir):
     from mmseg.registry import RUNNERS
 
-    from mmseg_da.utils.cli import load_config
+    from mmseg_da.config.loading import load_config
     cfg = load_config(str(config), {'load_from': str(load_from)}, str(work_dir))
     cfg.visualizer['name'] = f'load_from_{work_dir.name}'
     return RUNNERS.build(cfg)

@@ -118,7 +118,7 @@ def test_exported_segmentor_loads_into_a_plain_config_and_predicts_the_same(trai
 
 
 def test_export_refuses_a_plain_checkpoint(tmp_path):
-    from mmseg_da.apis.export import export_state
+    from mmseg_da.apis.export_segmentor import export_state
     with pytest.raises(ValueError, match="no weights start with 'segmentor.'.*backbone"):
         export_state({'state_dict': {'backbone.w': torch.zeros(1)}}, 'segmentor.', 'plain.pth')
 

@@ -9,8 +9,8 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 import mmseg_da  # noqa: F401
-from mmseg_da.models.segmentors.output_levels import main_logits
-from mmseg_da.models.utils import normalized_entropy
+from mmseg_da.models.losses import normalized_entropy
+from mmseg_da.models.utils.output_levels import main_logits
 
 
 def build_model(**train_cfg):

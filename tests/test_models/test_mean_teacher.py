@@ -11,8 +11,8 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 
 import mmseg_da  # noqa: F401
-from mmseg_da.models.segmentors.output_levels import main_logits
 from mmseg_da.models.utils import class_mix_masks, mix
+from mmseg_da.models.utils.output_levels import main_logits
 
 
 @pytest.fixture(autouse=True)
@@ -228,7 +228,7 @@ def test_mic_block_size_follows_the_target_images_resize_factor(monkeypatch, sca
 
 
 def test_mic_loss_is_weighted_cross_entropy_on_the_masked_prediction(monkeypatch):
-    from mmseg_da.models.utils import weighted_cross_entropy
+    from mmseg_da.models.losses import weighted_cross_entropy
     model = build_model(mic=dict(mask_ratio=0.0, loss_weight=3.0), pseudo_weight='confidence', class_mix=False)
     model.train()
     calls = []
@@ -251,7 +251,7 @@ def test_runner_trains_and_test_py_evaluates_the_checkpoint(tmp_path, monkeypatc
     from da_testing import call_tool, small_config
     from mmengine.runner import Runner
 
-    from mmseg_da.utils.cli import load_config
+    from mmseg_da.config.loading import load_config
     data = write_gta5_and_cityscapes(tmp_path / 'data')
     # one checkpoint (no best-checkpoint copy): mmengine formats the whole config into every checkpoint
     # 64x64, batch 4: at 32x32 and batch 2 PIDNet's deepest BatchNorm layers see 2 values per channel, their

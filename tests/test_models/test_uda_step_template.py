@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from torch import Tensor
 
 from mmseg_da.models.segmentors import UDASegmentor
-from mmseg_da.models.segmentors.output_levels import main_logits
+from mmseg_da.models.utils.output_levels import main_logits
 
 
 class CountingSegmentor(UDASegmentor):

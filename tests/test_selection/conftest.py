@@ -34,5 +34,5 @@ def tiny_config(tmp_path_factory, tiny_data) -> Path:
 @pytest.fixture(scope='module')
 def selection_data(tiny_config):
     """Target (Rural Val, no masks) and source (Urban Val) loaders of the tiny config."""
-    from mmseg_da.utils.cli import load_config
+    from mmseg_da.config.loading import load_config
     return build_selection_data(load_config(str(tiny_config)))

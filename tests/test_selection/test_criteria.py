@@ -7,7 +7,7 @@ import pytest
 from mmseg_da.selection import CRITERIA, Context, majority_vote, rank
 from mmseg_da.selection.dev import density_ratios, dev_risk
 from mmseg_da.selection.outputs import CheckpointOutputs, SourceOutputs, TargetOutputs, mean_iou
-from mmseg_da.selection.validation import judge, spearman
+from mmseg_da.selection.validate_selection import judge, spearman
 
 
 def outputs(probs: np.ndarray, source: SourceOutputs = None, features: np.ndarray = None) -> CheckpointOutputs:

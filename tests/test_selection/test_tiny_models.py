@@ -7,10 +7,10 @@ import pytest
 from da_testing.selection_models import build_segmentor, one_class, sharpened, uniform
 from da_testing.writers import write_text_as_png
 
+from mmseg_da.config.loading import load_config
 from mmseg_da.selection import CRITERIA, Context, build_selection_data, collect_outputs, score_outputs
 from mmseg_da.selection.criteria import majority_vote
-from mmseg_da.selection.validation import labelled_target_loaders, true_target_miou
-from mmseg_da.utils.cli import load_config
+from mmseg_da.selection.validate_selection import labelled_target_loaders, true_target_miou
 
 
 def all_scores(models, data):

@@ -131,7 +131,7 @@ def test_tool_names_a_garbage_or_truncated_onnx(tmp_path, capsys, content):
     code = call_tool(TOOL, 'configs/pidnet_s_urban.py', '--shape', '64', '--backend', 'onnxruntime', '--onnx',
                      str(bad), '--iters', '1', '--no-flops')
     err = capsys.readouterr().err
-    assert code == 1 and 'Traceback' not in err and str(bad) in err and 'export_onnx.py' in err
+    assert code == 1 and 'Traceback' not in err and str(bad) in err and 'onnx_export.py' in err
 
 
 def test_int8_and_bf16_paths_in_one_run_with_their_own_peaks(monkeypatch):

@@ -1,4 +1,4 @@
-"""tools/analysis/test_domain_bn.py: each domain scored with the checkpoint's and with its own BN statistics."""
+"""tools/analysis/domain_bn.py: each domain scored with the checkpoint's and with its own BN statistics."""
 import json
 
 import pytest
@@ -6,10 +6,10 @@ import torch
 from da_testing import call_tool, save_random_checkpoint, small_config
 from da_testing.writers import write_camvid
 
-from mmseg_da.analysis.domain_bn import split_domains
+from mmseg_da.apis.domain_bn import split_domains
 
 CONFIG = 'configs/camvid_day2dusk_source_only.py'
-TOOL = 'tools/analysis/test_domain_bn.py'
+TOOL = 'tools/analysis/domain_bn.py'
 DAY, DUSK = ['0016E5_%05d' % i for i in range(4)], ['0001TP_%05d' % i for i in range(5)]
 
 
@@ -77,7 +77,7 @@ def test_mismatched_checkpoint_exits_with_a_clear_error(setup, capsys):
     code = call_tool(TOOL, str(config), str(tmp / 'five.pth'), '--work-dir', str(tmp / 'w5'))
     err = capsys.readouterr().err
     assert code == 1 and 'Traceback' not in err, err[-3000:]
-    for needle in ('test_domain_bn.py: error', 'five.pth', 'differ in shape', 'decode_head.'):
+    for needle in ('domain_bn.py: error', 'five.pth', 'differ in shape', 'decode_head.'):
         assert needle in err, err[-3000:]
 
 
@@ -146,7 +146,7 @@ def test_camvid_style_domain_tuple_gets_one_row_per_domain(setup, capsys):
 
 
 def test_a_report_without_the_domains_metrics_is_an_error_not_an_empty_table(tmp_path):
-    from mmseg_da.analysis.domain_bn_comparison import _report_metrics
+    from mmseg_da.comparison.domain_bn_comparison import _report_metrics
     pooled = {'domains': [{'domain': "['Urban', 'Rural']", 'own_statistics': {
         'metrics': {'Urban/mIoU': 3.8, 'Rural/mIoU': 7.1}}}]}
     report = tmp_path / 'domain_bn.json'

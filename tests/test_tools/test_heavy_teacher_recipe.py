@@ -19,7 +19,7 @@ from mmseg.registry import DATASETS, MODELS, RUNNERS
 from PIL import Image
 
 import mmseg_da  # noqa: F401
-from mmseg_da.utils import deployable_segmentor
+from mmseg_da.models.utils.deployable import deployable_segmentor
 
 TEACHER = 'configs/deeplabv3plus_r101_citys_teacher.py'
 STUDENT = 'configs/pidnet_s_gta_cyclegta2citys_deeplabv3plus_pseudo_label.py'

@@ -3,7 +3,7 @@ import cv2
 import numpy as np
 from da_testing import call_tool
 
-from mmseg_da.datasets.synthetic_loveda import make_synthetic_loveda
+from mmseg_da.datasets.make_synthetic_loveda import make_synthetic_loveda
 
 
 def read(path, flag=cv2.IMREAD_UNCHANGED):

@@ -5,7 +5,7 @@ from da_testing import call_tool
 from da_testing.runs import scalar_lines, tiny_runs, val_lines
 from PIL import Image
 
-from mmseg_da.analysis.work_dir_logs import load_run
+from mmseg_da.reports.work_dir_logs import load_run
 
 TOOL = 'tools/analysis/plot_curves.py'
 

@@ -16,8 +16,8 @@ from PIL import Image
 
 import mmseg_da  # noqa: F401
 from mmseg_da.apis import init_segmentor
-from mmseg_da.apis.pseudo_labelling import MANIFEST
-from mmseg_da.utils.inference import inference_pipeline
+from mmseg_da.apis.pseudo_label import MANIFEST
+from mmseg_da.config.inference_pipeline import inference_pipeline
 
 CONFIG = 'configs/camvid_day2dusk_pseudo_label.py'
 TOOL = 'tools/pseudo_label.py'

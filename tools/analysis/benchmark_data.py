@@ -3,14 +3,14 @@
     python tools/analysis/benchmark_data.py configs/_base_/datasets/loveda_urban2rural.py \
         [--workers 0 1 2] [--num 60] [--data-root DIR] [--presets HF SSR] [--batch-size 6]
 
-What is timed, and the fallback to the shared data: :mod:`mmseg_da.analysis.data_throughput`.
+What is timed, and the fallback to the shared data: :mod:`mmseg_da.deploy.benchmark_data`.
 """
 import argparse
 import os
 
 from mmengine.config import Config
 
-from mmseg_da.analysis.data_throughput import build_train_dataset, images_per_item, measure
+from mmseg_da.deploy.benchmark_data import build_train_dataset, images_per_item, measure
 
 
 def parse_args() -> argparse.Namespace:

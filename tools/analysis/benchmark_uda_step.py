@@ -3,7 +3,7 @@
     python tools/analysis/benchmark_uda_step.py configs/pidnet_s_urban2rural_adv_multi.py \
         [--shape 512 512] [--batch 2] [--iters 5] [--warmup 2] [--device cpu|cuda] [--threads N]
 
-The three steps timed, and the goal: :mod:`mmseg_da.analysis.uda_step_benchmark`.
+The three steps timed, and the goal: :mod:`mmseg_da.deploy.benchmark_uda_step`.
 """
 import argparse
 
@@ -11,8 +11,9 @@ import torch
 from mmengine.config import DictAction
 
 import mmseg_da  # noqa: F401  (registers modules)
-from mmseg_da.analysis.uda_step_benchmark import benchmark_uda_step, check_benchmark, step_time_report
-from mmseg_da.utils.cli import clear_errors, load_config
+from mmseg_da.cli import clear_errors
+from mmseg_da.config.loading import load_config
+from mmseg_da.deploy.benchmark_uda_step import benchmark_uda_step, check_benchmark, step_time_report
 
 
 def parse_args() -> argparse.Namespace:

@@ -15,12 +15,12 @@ and domain, the final mIoU as mean +- sample std over seeds, the difference to t
 import argparse
 from pathlib import Path
 
-from mmseg_da.analysis import compare_methods
-from mmseg_da.utils.atomic_files import write_text_atomically
-from mmseg_da.utils.cli import clear_errors
+from mmseg_da.cli import clear_errors
+from mmseg_da.comparison.compare_methods import compare_methods
+from mmseg_da.fileio.atomic_files import write_text_atomically
 
 TRAIN_SCRIPT = Path(__file__).resolve().parents[1] / 'train.py'
-DOMAIN_BN_SCRIPT = Path(__file__).resolve().parent / 'test_domain_bn.py'
+DOMAIN_BN_SCRIPT = Path(__file__).resolve().parent / 'domain_bn.py'
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,7 +41,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--confidence', type=float, default=0.95, help='confidence level of the intervals')
     parser.add_argument('--domain-bn', action='store_true',
                         help='add a table of every run evaluated per domain with BatchNorm statistics re-estimated '
-                        'on that domain\'s test images (tools/analysis/test_domain_bn.py; cached per run)')
+                        'on that domain\'s test images (tools/analysis/domain_bn.py; cached per run)')
     parser.add_argument('--jobs', type=int, default=1,
                         help='train this many runs side by side, each with OMP_NUM_THREADS=1 (e.g. 2 on 2 cores)')
     parser.add_argument('--adabn', action='store_true',

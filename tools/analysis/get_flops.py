@@ -19,9 +19,9 @@ from mmengine.config import DictAction
 
 import mmseg_da  # noqa: F401  (registers modules)
 from mmseg_da.apis import init_segmentor
-from mmseg_da.deploy import count_flops, flops_summary, model_description, parse_shape
-from mmseg_da.deploy.complexity import JSON_KEYS
-from mmseg_da.utils.cli import clear_errors
+from mmseg_da.cli import clear_errors
+from mmseg_da.deploy import parse_shape
+from mmseg_da.deploy.get_flops import JSON_KEYS, count_flops, flops_summary, model_description
 
 
 def parse_args() -> argparse.Namespace:

@@ -5,15 +5,15 @@ Example (source-only against adapted)::
     python tools/analysis/plot_curves.py work_dirs/pidnet_s_urban work_dirs/pidnet_s_urban2rural_adv_single \\
         --keys loss Rural/mIoU --out curves.png
 
-Keys and patterns: :mod:`mmseg_da.analysis.curves`. Without ``--keys``: ``loss`` and every mIoU.
+Keys and patterns: :mod:`mmseg_da.reports.plot_curves`. Without ``--keys``: ``loss`` and every mIoU.
 """
 import argparse
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from mmseg_da.analysis.curves import plot_curves, resolve_keys, run_labels
-from mmseg_da.analysis.work_dir_logs import WorkDirError, load_runs
+from mmseg_da.reports.plot_curves import plot_curves, resolve_keys, run_labels
+from mmseg_da.reports.work_dir_logs import WorkDirError, load_runs
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

@@ -6,15 +6,15 @@ Example::
         --json work_dirs/pidnet_s_urban/benchmark.json          # once per run
     python tools/analysis/plot_pareto.py work_dirs/ --out pareto.png [--mean] [--log-x] [--target Rural]
 
-The figures are the results table's (:mod:`mmseg_da.analysis.pareto`).
+The figures are the results table's (:mod:`mmseg_da.reports.plot_pareto`).
 """
 import argparse
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from mmseg_da.analysis.pareto import collect_points, pareto_front, plot_pareto
-from mmseg_da.analysis.work_dir_logs import WorkDirError, load_runs
+from mmseg_da.reports.plot_pareto import collect_points, pareto_front, plot_pareto
+from mmseg_da.reports.work_dir_logs import WorkDirError, load_runs
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

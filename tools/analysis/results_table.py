@@ -10,15 +10,15 @@ Example::
 Each run's latency (``benchmark.json`` from ``tools/benchmark.py --json`` in its work dir) is listed beside its
 target-domain mIoU and its gain over the baseline run.
 
-What the table holds: :mod:`mmseg_da.analysis.results_table`.
+What the table holds: :mod:`mmseg_da.reports.results_table`.
 """
 import argparse
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from mmseg_da.analysis.results_table import build_report
-from mmseg_da.analysis.work_dir_logs import WorkDirError, load_runs
+from mmseg_da.reports.results_table import build_report
+from mmseg_da.reports.work_dir_logs import WorkDirError, load_runs
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:

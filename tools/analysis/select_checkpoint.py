@@ -12,9 +12,12 @@ import argparse
 import json
 
 import mmseg_da  # noqa: F401  (registers modules)
-from mmseg_da.selection import (
-    CRITERIA,
-    Context,
+from mmseg_da.cli import add_inference_arguments, clear_errors
+from mmseg_da.fileio.required_paths import require_file
+from mmseg_da.selection.criteria import CRITERIA, Context
+from mmseg_da.selection.jobs import plan_jobs
+from mmseg_da.selection.report import describe, ranking_table, short_name
+from mmseg_da.selection.select_checkpoint import (
     check_criteria,
     collect_all,
     expand_checkpoints,
@@ -23,9 +26,6 @@ from mmseg_da.selection import (
     reference_labels,
     score_outputs,
 )
-from mmseg_da.selection.jobs import plan_jobs
-from mmseg_da.selection.report import describe, ranking_table, short_name
-from mmseg_da.utils.cli import add_inference_arguments, clear_errors, require_file
 
 
 def parse_args() -> argparse.Namespace:

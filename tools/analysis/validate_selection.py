@@ -15,21 +15,22 @@ import json
 from typing import Dict
 
 import mmseg_da  # noqa: F401  (registers modules)
-from mmseg_da.selection import (
-    Context,
+from mmseg_da.cli import add_inference_arguments, clear_errors
+from mmseg_da.fileio.required_paths import require_file
+from mmseg_da.reports.tables import console_table, markdown_table
+from mmseg_da.selection.criteria import Context
+from mmseg_da.selection.data import infer_target_domains
+from mmseg_da.selection.jobs import plan_jobs
+from mmseg_da.selection.report import describe, fmt, short_name, validation_table
+from mmseg_da.selection.select_checkpoint import (
     check_criteria,
     collect_all,
     expand_checkpoints,
-    infer_target_domains,
     needs_source,
     reference_labels,
     score_outputs,
 )
-from mmseg_da.selection.jobs import plan_jobs
-from mmseg_da.selection.report import describe, fmt, short_name, validation_table
-from mmseg_da.selection.validation import judge_all, labelled_target_loaders, run_groups, true_target_miou
-from mmseg_da.utils.cli import add_inference_arguments, clear_errors, require_file
-from mmseg_da.utils.tables import console_table, markdown_table
+from mmseg_da.selection.validate_selection import judge_all, labelled_target_loaders, run_groups, true_target_miou
 
 
 def parse_args() -> argparse.Namespace:

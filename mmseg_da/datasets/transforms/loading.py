@@ -4,7 +4,7 @@ Registered under the project's own names, ``CheckedLoadImageFromFile`` and ``Che
 the project's configs use: mmcv's ``LoadImageFromFile`` and mmseg's ``LoadAnnotations`` stay what they are for
 every other config in the process. Both behave exactly as the host's loaders on good files, and code that
 looks for a loader by class (``isinstance(t, LoadAnnotations)``) finds them, as they subclass them. Code that
-looks for one by type name must know both names (e.g. ``mmseg_da.utils.inference.LABEL_TRANSFORMS``).
+looks for one by type name must know both names (e.g. ``mmseg_da.config.inference_pipeline.LABEL_TRANSFORMS``).
 """
 from typing import Any, Optional
 

@@ -5,7 +5,7 @@ from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
-from ..runner import write_text_atomically
+from mmseg_da.fileio.atomic_files import write_text_atomically
 
 
 @HOOKS.register_module()

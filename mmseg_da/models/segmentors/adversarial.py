@@ -10,7 +10,7 @@ from torch import Tensor, nn
 
 from ..discriminators import MultiLevelDiscriminator  # noqa: F401  (built by type name below)
 from ..losses.gan_loss import SOURCE_LABEL, TARGET_LABEL
-from .output_levels import HeadOutputs, OutputLevels, head_align_corners
+from ..utils.output_levels import HeadOutputs, OutputLevels, head_align_corners
 from .uda_segmentor import UDASegmentor
 
 DEFAULT_ADV_WEIGHTS = {'main': 0.001, 'aux': 0.0002}  # AdaptSegNet's lambda_adv1 / lambda_adv2
@@ -63,7 +63,7 @@ class AdversarialSegmentor(UDASegmentor):
             level's number of classes and must equal it if given. Default: ``FCDiscriminator``.
         gan_loss (dict): The GAN objective, ``dict(type='GANLoss', gan_type='vanilla'|'lsgan')``.
         levels (Sequence[str]): The judged outputs: ``('main',)`` (single-level) or
-            ``('main', 'aux')`` (multi-level); see :mod:`.output_levels`.
+            ``('main', 'aux')`` (multi-level); see :mod:`mmseg_da.models.utils.output_levels`.
         adv_weights (Mapping[str, float]): Adversarial loss weight per level. Default: AdaptSegNet's
             0.001 (main) and 0.0002 (aux).
         disc_input_scale (float | str): Resolution of the softmax the discriminators judge: a factor

@@ -22,7 +22,7 @@ class DomainSegTTAModel(SegTTAModel):
 
     Args:
         module (dict | nn.Module): The plain mmseg segmentor to test (for an adaptation model, its
-            deployable ``segmentor``: :func:`mmseg_da.utils.tta.apply_tta` picks it).
+            deployable ``segmentor``: :func:`mmseg_da.config.tta.apply_tta` picks it).
         meta_keys (Sequence[str]): Metainfo keys copied to the merged prediction when present.
             Defaults to :data:`SAMPLE_META_KEYS`.
         **kwargs: Passed to :class:`mmengine.model.BaseTTAModel` (``data_preprocessor``).
@@ -35,7 +35,7 @@ class DomainSegTTAModel(SegTTAModel):
             raise TypeError(
                 f'DomainSegTTAModel wraps a plain mmseg segmentor (one with `out_channels`, e.g. '
                 f'EncoderDecoder), got {type(self.module).__name__}; for an adaptation model wrap its '
-                '`segmentor` (mmseg_da.utils.tta.apply_tta does so for tools/test.py --tta)')
+                '`segmentor` (mmseg_da.config.tta.apply_tta does so for tools/test.py --tta)')
         self.meta_keys = tuple(meta_keys)
 
     def merge_preds(self, data_samples_list: List[SampleList]) -> SampleList:

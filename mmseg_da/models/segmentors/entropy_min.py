@@ -6,7 +6,7 @@ from mmseg.utils import add_prefix
 from torch import Tensor
 
 from ..losses import normalized_entropy
-from .output_levels import main_logits
+from ..utils.output_levels import main_logits
 from .uda_segmentor import UDASegmentor
 
 

@@ -12,9 +12,9 @@ from ..losses import weighted_cross_entropy
 from ..utils import WarmupEMA, class_mix_masks, mix
 from ..utils.batch_norm import batch_statistics
 from ..utils.masking import mask_block_size, masked_images, resize_factor
+from ..utils.output_levels import main_logits
 from ..utils.strong_augment import strong_augment
 from ..utils.uda_options import MICOptions, StrongAugOptions
-from .output_levels import main_logits
 from .uda_segmentor import UDASegmentor
 
 _WEIGHTINGS = ('fraction', 'confidence')

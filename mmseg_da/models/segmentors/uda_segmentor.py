@@ -7,7 +7,7 @@ from mmseg.registry import MODELS
 from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor, nn
 
-from mmseg_da.utils import deployable_segmentor
+from mmseg_da.models.utils.deployable import deployable_segmentor
 
 
 @MODELS.register_module()

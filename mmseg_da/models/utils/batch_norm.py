@@ -1,4 +1,10 @@
-"""BatchNorm helpers of the UDA segmentors: which batches enter the running statistics."""
+"""BatchNorm helpers of the UDA segmentors: which batches enter the running statistics.
+
+The rest of the BatchNorm code: re-estimating statistics on images in :mod:`mmseg_da.apis.bn_statistics`, used by
+AdaBN (:mod:`mmseg_da.apis.adapt_bn`) and the per-domain evaluation (:mod:`mmseg_da.apis.domain_bn`); the
+target-statistics segmentor in :mod:`mmseg_da.models.segmentors.target_bn`; folding into convolutions for
+inference in :mod:`mmseg_da.deploy.fast_inference`.
+"""
 import contextlib
 from typing import Iterator, List
 
