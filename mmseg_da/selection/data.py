@@ -1,7 +1,8 @@
 """The images a label-free criterion sees: target images without masks, and the labelled source validation set.
 
 Both come from the config's validation set (``val_dataloader``, else ``test_dataloader``): its samples are
-split by their domain into target (the adaptation target, e.g. CamVid dusk) and source (every other domain).
+split by their domain into target (the adaptation target, e.g. CamVid dusk) and source (every other domain;
+never a block of the training set's target domain, even one not selected as target).
 Target samples are handed to the pipeline as ``{'img_path': ..., 'domain': ...}`` only, through the test
 pipeline without the transforms that load or check masks, so no target mask is read.
 """
@@ -128,6 +129,9 @@ def build_selection_data(cfg: Config, target_domains: Optional[Sequence[str]] = 
         targets = _inferred_or_none(cfg) or ()
     else:
         targets = infer_target_domains(cfg)
+    # never a source sample: the adaptation's target domain, even in blocks not selected as target (scoring on
+    # CamVid's dusk_adapt must not read dusk_heldout's masks as "source validation")
+    not_source = tuple(targets) + (_inferred_or_none(cfg) or ())
     data = SelectionData(target=[])
     seen, sources, found = [], [], []
     for dataset_cfg in eval_dataset_configs(cfg):
@@ -144,7 +148,7 @@ def build_selection_data(cfg: Config, target_domains: Optional[Sequence[str]] = 
                     data.target.append(lambda item=item, run=image_only: run(copy.deepcopy(item)))
                     data.target_paths.append(info['img_path'])
                     found.append(domain)
-            elif with_source:
+            elif with_source and not is_target(dataset_cfg, domain, not_source):
                 data.source.append(lambda i=index, ds=dataset: ds[i])
                 sources.append(domain)
     if target_images:

@@ -8,6 +8,7 @@ the best checkpoint minus that of the criterion's pick (0 when it picks the best
 """
 import math
 import os.path as osp
+import re
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -83,11 +84,33 @@ def judge(scores: Dict[str, float], truth: Dict[str, float], higher_is_better: b
                 best=best, n=len(members))
 
 
-def run_groups(checkpoints: Sequence[str]) -> Dict[str, List[str]]:
-    """Checkpoints grouped by their run (the folder holding them), in the given order."""
+def run_groups(checkpoints: Sequence[str], by: str = 'run') -> Dict[str, List[str]]:
+    """Checkpoints grouped, in the given order, by their run or by their seed.
+
+    Args:
+        checkpoints: Checkpoint paths.
+        by: ``'run'``: the folder holding the checkpoint, named relative to the folders of all runs;
+            ``'seed'``: the ``seed<k>`` folder on the checkpoint's path (as ``compare_methods.py`` lays runs
+            out), i.e. every method's checkpoints of one seed together, as a user who trained one seed of
+            each method would choose among them.
+
+    Raises:
+        ValueError: ``by`` is unknown, or with ``'seed'`` a checkpoint has no ``seed<k>`` folder on its path.
+    """
+    if by not in ('run', 'seed'):
+        raise ValueError(f"group by 'run' or 'seed', got {by!r}")
+    root = osp.commonpath([osp.dirname(osp.dirname(osp.abspath(c))) for c in checkpoints]) if checkpoints else ''
     groups: Dict[str, List[str]] = {}
     for checkpoint in checkpoints:
-        groups.setdefault(osp.basename(osp.dirname(osp.abspath(checkpoint))), []).append(checkpoint)
+        folder = osp.dirname(osp.abspath(checkpoint))
+        if by == 'run':
+            key = osp.relpath(folder, root)
+        else:
+            seeds = [part for part in folder.split(osp.sep) if re.fullmatch(r'seed\d+', part)]
+            if not seeds:
+                raise ValueError(f'{checkpoint}: no seed<k> folder on its path to group by seed')
+            key = seeds[-1]
+        groups.setdefault(key, []).append(checkpoint)
     return groups
 
 

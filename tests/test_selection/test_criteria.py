@@ -7,7 +7,8 @@ import pytest
 from mmseg_da.selection import CRITERIA, Context, majority_vote, rank
 from mmseg_da.selection.dev import density_ratios, dev_risk
 from mmseg_da.selection.outputs import CheckpointOutputs, SourceOutputs, TargetOutputs, mean_iou
-from mmseg_da.selection.validate_selection import judge, spearman
+from mmseg_da.selection.report import common_root, short_name
+from mmseg_da.selection.validate_selection import judge, run_groups, spearman
 
 
 def outputs(probs: np.ndarray, source: SourceOutputs = None, features: np.ndarray = None) -> CheckpointOutputs:
@@ -144,6 +145,23 @@ def test_judge_gives_rho_and_regret_in_the_criterion_direction():
     assert judged['rho'] == pytest.approx(spearman([-3, -2, -1], [10, 20, 15]))
     assert judge({'a': 0, 'b': 9, 'c': 1}, truth, True)['regret'] == 0
     assert judge({'a': 0, 'b': 9, 'c': 1}, truth, True, members=['a', 'c'])['pick'] == 'c'
+
+
+def test_comparison_runs_group_by_run_or_by_seed_and_keep_their_method_in_the_name():
+    root = '/runs/compare'
+    paths = [f'{root}/{method}/seed{seed}/iter_{it}.pth' for method in ('dacs', 'source_only') for seed in (0, 1)
+             for it in (150, 300)] + [f'{root}/warmup/camvid_warmup/seed0/iter_2500.pth']
+    by_run = run_groups(paths, 'run')
+    assert list(by_run) == ['dacs/seed0', 'dacs/seed1', 'source_only/seed0', 'source_only/seed1',
+                            'warmup/camvid_warmup/seed0']
+    assert by_run['dacs/seed1'] == [f'{root}/dacs/seed1/iter_150.pth', f'{root}/dacs/seed1/iter_300.pth']
+    by_seed = run_groups(paths, 'seed')
+    assert sorted(by_seed) == ['seed0', 'seed1'] and len(by_seed['seed0']) == 5 and len(by_seed['seed1']) == 4
+    assert short_name(paths[0], common_root(paths)) == 'dacs/seed0/iter_150.pth'
+    with pytest.raises(ValueError, match='no seed<k> folder'):
+        run_groups(['/runs/a/iter_1.pth'], 'seed')
+    with pytest.raises(ValueError, match="'run' or 'seed'"):
+        run_groups(paths, 'method')
 
 
 def test_atc_counts_target_pixels_above_the_threshold_fitted_on_the_source():

@@ -28,6 +28,12 @@ def test_target_is_rural_without_masks_and_source_is_urban(selection_data):
     assert 'gt_sem_seg' in data.source[0]()['data_samples']
 
 
+def test_the_adaptation_target_is_never_source_validation(tiny_config):
+    # criteria pointed at another domain still must not read the adaptation target's masks as "source"
+    data = build_selection_data(load_config(str(tiny_config)), ['Urban'])
+    assert data.target_domains == ('Urban', ) and data.source == [] and data.source_domains == ()
+
+
 def test_known_answers_on_tiny_segmentors(tiny_config, selection_data):
     models = {'one_class': one_class(build_segmentor(tiny_config, 0)),
               'uniform': uniform(build_segmentor(tiny_config, 1)),

@@ -16,7 +16,7 @@ from mmseg_da.cli import add_inference_arguments, clear_errors
 from mmseg_da.fileio.required_paths import require_file
 from mmseg_da.selection.criteria import CRITERIA, Context
 from mmseg_da.selection.jobs import plan_jobs
-from mmseg_da.selection.report import describe, ranking_table, short_name
+from mmseg_da.selection.report import common_root, describe, ranking_table, short_name
 from mmseg_da.selection.select_checkpoint import (
     check_criteria,
     collect_all,
@@ -70,12 +70,13 @@ def main() -> None:
             context.reference = reference_labels(cfg, outputs, data, args.reference, args.device, args.batch_size)
         scores = score_outputs(outputs, names, context)
         result = {}
+        root = common_root(checkpoints)
         for name in names:
             higher = CRITERIA[name].higher_is_better
             print(f'\n{name}: {CRITERIA[name].summary}')
-            print(ranking_table(name, scores[name], scores.get('source_miou')))
+            print(ranking_table(name, scores[name], scores.get('source_miou'), root=root))
             chosen = pick(scores[name], higher)
-            print(f'pick ({name}): {short_name(chosen) if chosen else "none (no finite score)"}')
+            print(f'pick ({name}): {short_name(chosen, root) if chosen else "none (no finite score)"}')
             result[name] = dict(higher_is_better=higher, scores=scores[name], pick=chosen)
         if args.json:
             with open(args.json, 'w') as f:

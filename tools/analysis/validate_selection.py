@@ -21,7 +21,7 @@ from mmseg_da.reports.tables import console_table, markdown_table
 from mmseg_da.selection.criteria import Context
 from mmseg_da.selection.data import infer_target_domains
 from mmseg_da.selection.jobs import plan_jobs
-from mmseg_da.selection.report import describe, fmt, short_name, validation_table
+from mmseg_da.selection.report import common_root, describe, fmt, short_name, validation_table
 from mmseg_da.selection.select_checkpoint import (
     check_criteria,
     collect_all,
@@ -41,6 +41,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--reference', help='reference checkpoint of `agreement` (default: majority vote)')
     parser.add_argument('--target-domain', nargs='+', help='target domain name(s) (default: the training '
                         'set\'s target domain)')
+    parser.add_argument('--truth-domain', nargs='+', help='domain name(s) whose masks give the true mIoU '
+                        '(default: the target domain(s) the criteria see), e.g. criteria on the adaptation '
+                        'block\'s images and the truth on frames no run adapted on')
+    parser.add_argument('--group-by', choices=['run', 'seed'], default='run', help='the groups of the per-group '
+                        'columns: each run\'s own checkpoints, or every run of one seed (runs laid out as '
+                        'compare_methods.py does: <method>/seed<k>/)')
     parser.add_argument('--own-config', action='store_true', help='score each checkpoint with the config '
                         'dumped in its folder where there is one (runs of different sizes)')
     parser.add_argument('--markdown', action='store_true', help='print the tables as Markdown')
@@ -73,8 +79,8 @@ def main() -> None:
         def score_with_labels(segmentor, checkpoint: str) -> None:
             job_cfg = config_of[checkpoint]
             if id(job_cfg) not in labelled:
-                labelled[id(job_cfg)] = labelled_target_loaders(job_cfg, args.target_domain or
-                                                                infer_target_domains(job_cfg))
+                labelled[id(job_cfg)] = labelled_target_loaders(
+                    job_cfg, args.truth_domain or args.target_domain or infer_target_domains(job_cfg))
             truth[checkpoint] = true_target_miou(segmentor, labelled[id(job_cfg)], args.batch_size)
 
         outputs = collect_all(jobs, args.device, args.batch_size, visit=score_with_labels)
@@ -83,20 +89,23 @@ def main() -> None:
             context.reference = reference_labels(cfg, outputs, data, args.reference, args.device, args.batch_size)
         scores = score_outputs(outputs, names, context)
 
-        groups = run_groups(checkpoints)
-        rows = [[short_name(c), fmt(truth[c], 4)] + [fmt(scores[n][c], 4) for n in names] for c in checkpoints]
+        groups = run_groups(checkpoints, args.group_by)
+        root = common_root(checkpoints)
+        rows = [[short_name(c, root), fmt(truth[c], 4)] + [fmt(scores[n][c], 4) for n in names]
+                for c in checkpoints]
         print('\nscores (true target mIoU read from labels, for validation only):')
         headers = ['checkpoint', 'target mIoU'] + names
         print(markdown_table(headers, rows) if args.markdown else console_table(rows, headers))
         results = judge_all(scores, truth, groups)
         best = max(truth, key=truth.get)
-        print(f'\nbest checkpoint: {short_name(best)} (target mIoU {truth[best]:.2f}); '
+        print(f'\nbest checkpoint: {short_name(best, root)} (target mIoU {truth[best]:.2f}); '
               f'regret = best target mIoU - target mIoU of the pick')
-        print(validation_table(results, list(groups), markdown=args.markdown))
+        print(validation_table(results, list(groups), markdown=args.markdown, root=root))
         if args.json:
+            truth_domains = args.truth_domain or args.target_domain or list(data.target_domains)
             with open(args.json, 'w') as f:
                 json.dump(dict(truth=truth, scores=scores, results=results, groups=groups,
-                               target_domains=list(data.target_domains)), f, indent=2)
+                               target_domains=list(data.target_domains), truth_domains=truth_domains), f, indent=2)
 
 
 if __name__ == '__main__':

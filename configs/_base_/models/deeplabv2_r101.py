@@ -3,16 +3,9 @@
 # they are; with 7 classes the model has exactly 43,016,284 parameters.
 # From scratch (no ImageNet weights): --cfg-options model.backbone.init_cfg=None
 # Only `model` is defined here (no helper variables), so this file combines with any other base.
+_base_ = ['./encoder_decoder.py']  # EncoderDecoder, ImageNet normalisation, whole-image inference
+
 model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=dict(
-        type='SegDataPreProcessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_val=0,
-        seg_pad_val=255,
-        size_divisor=32),  # batches of equal-size images pad nothing; odd sizes pad to /32
     backbone=dict(
         type='ResNet',
         depth=101,
@@ -35,6 +28,4 @@ model = dict(
         dilations=(6, 12, 18, 24),
         num_classes=7,
         align_corners=False,
-        loss_decode=dict(type='PlainCrossEntropyLoss', loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+        loss_decode=dict(type='PlainCrossEntropyLoss', loss_weight=1.0)))

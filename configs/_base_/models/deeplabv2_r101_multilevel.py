@@ -6,10 +6,7 @@ _base_ = ['./deeplabv2_r101.py']
 
 model = dict(
     auxiliary_head=dict(
-        type='DLV2Head',
+        _base_.model.decode_head,  # noqa: F821  (mmengine exposes the merged base config as `_base_`)
         in_channels=1024,
         in_index=2,
-        dilations=(6, 12, 18, 24),
-        num_classes=7,
-        align_corners=False,
         loss_decode=dict(type='PlainCrossEntropyLoss', loss_weight=0.1)))

@@ -4,16 +4,9 @@
 # classes. A heavier teacher for the real-time student (pure PyTorch: no compiled mmcv op).
 # From scratch (no ImageNet weights): --cfg-options model.backbone.init_cfg=None
 # Only `model` is defined here (no helper variables), so this file combines with any other base.
+_base_ = ['./encoder_decoder.py']  # EncoderDecoder, ImageNet normalisation, whole-image inference
+
 model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=dict(
-        type='SegDataPreProcessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_val=0,
-        seg_pad_val=255,
-        size_divisor=32),
     backbone=dict(
         type='ResNetV1c',
         depth=18,
@@ -51,6 +44,4 @@ model = dict(
         num_classes=11,
         norm_cfg=dict(type='BN', requires_grad=True),
         align_corners=False,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.4)))

@@ -7,16 +7,9 @@
 # extract_feat(x))` -> (P-branch logits, I-branch logits, boundary logits); the P branch is the
 # auxiliary output for multi-level adaptation.
 # Only `model` is defined here (no helper variables), so this file combines with any other base.
+_base_ = ['./encoder_decoder.py']  # EncoderDecoder, ImageNet normalisation, whole-image inference
+
 model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=dict(
-        type='SegDataPreProcessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_val=0,
-        seg_pad_val=255,
-        size_divisor=32),  # batches of equal-size images pad nothing; odd sizes pad to /32
     backbone=dict(
         type='PIDNet',
         in_channels=3,
@@ -49,6 +42,4 @@ model = dict(
             dict(type='PlainCrossEntropyLoss', loss_weight=1.0),
             dict(type='BoundaryLoss', loss_weight=20.0),
             dict(type='PlainCrossEntropyLoss', loss_weight=1.0),
-        ]),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+        ]))
