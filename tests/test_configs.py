@@ -1,15 +1,15 @@
 """Every experiment config loads, imports the plugin, and names only registered types."""
-from pathlib import Path
+import copy
 
 import pytest
-from mmengine.config import Config
+from da_testing.configs import CONFIG_FILES, loaded_config
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, METRICS, MODELS, TRANSFORMS
 
 import mmseg_da  # noqa: F401
 from mmseg_da.config.walk import iter_dicts
 
-CONFIGS = sorted((Path(__file__).resolve().parents[1] / 'configs').glob('*.py'))
+CONFIGS = CONFIG_FILES
 
 
 def types_in(node) -> list:
@@ -19,7 +19,7 @@ def types_in(node) -> list:
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.stem)
 def test_config_loads_and_names_registered_types(path):
-    cfg = Config.fromfile(str(path))
+    cfg = loaded_config(path)
     assert cfg.default_scope == 'mmseg'
     assert 'mmseg_da' in cfg.custom_imports['imports']
     init_default_scope('mmseg')
@@ -38,7 +38,7 @@ def unique(nodes):
         key = repr(node)
         if key not in seen:
             seen.add(key)
-            out.append(node)
+            out.append(copy.deepcopy(node))  # builders may change what they are given; configs are shared
     return out
 
 
@@ -48,7 +48,7 @@ def transforms_in(node) -> list:
             for t in d[key] if isinstance(t, dict) and 'type' in t]
 
 
-CONFIG_DICTS = [Config.fromfile(str(p)) for p in CONFIGS]
+CONFIG_DICTS = [loaded_config(p) for p in CONFIGS]
 MODELS_USED = unique(c.model for c in CONFIG_DICTS)
 TRANSFORMS_USED = unique(t for c in CONFIG_DICTS for t in transforms_in(c._cfg_dict.to_dict()))
 

@@ -1,6 +1,5 @@
 """The adversarial configs use AdaptSegNet's weights, the same for LoveDA, GTA5 and CamVid, and say so."""
-from da_testing import REPO_ROOT
-from mmengine.config import Config
+from da_testing.configs import CONFIG_FILES, loaded_config
 
 # AdaptSegNet (Tsai et al., CVPR 2018), multi-level: lambda_adv_target2 (main output) 0.001, lambda_adv_target1
 # (auxiliary output) 0.0002, the defaults of its train_gta2cityscapes_multi.py, with or without `--gan LS`.
@@ -9,8 +8,8 @@ ADAPTSEGNET = dict(main=0.001, aux=0.0002)
 
 def test_every_adversarial_config_uses_adaptsegnets_weights():
     weights, lsgan = {}, set()
-    for path in sorted((REPO_ROOT / 'configs').glob('*.py')):
-        model = Config.fromfile(str(path)).model
+    for path in CONFIG_FILES:
+        model = loaded_config(path).model
         if model.get('type') != 'AdversarialSegmentor':
             continue
         weights[path.name] = dict(model.adv_weights)

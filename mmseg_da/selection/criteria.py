@@ -14,6 +14,7 @@ source_miou     source validation mIoU (%), the naive choice                    
 source_loss     mean source validation cross-entropy                                        lower
 dev             importance-weighted source validation loss, DEV (You et al. 2019)            lower
 atc             target pixel accuracy predicted by ATC (Garg et al. 2022)                   higher
+mixval          accuracy on mixed target images vs pseudo-labels, MixVal (Hu et al. 2023)   higher
 ==============  ==========================================================================  ======
 """
 from dataclasses import dataclass
@@ -116,6 +117,22 @@ def atc(out: CheckpointOutputs, _ctx: Context = None) -> float:
     return average_thresholded_confidence(source.confidence, accuracy, out.target.confidence)
 
 
+def mixval(out: CheckpointOutputs, _ctx: Context = None) -> float:
+    """MixVal (Hu et al., NeurIPS 2023): the mean of the intra- and inter-cluster probe accuracies (higher).
+
+    Each target image is mixed with a partner (``0.55 * a + 0.45 * b``) and the prediction on the mix is
+    compared with ``a``'s own pseudo-label: where the two images' pseudo-labels agree (intra-cluster: is the
+    neighbourhood dense?) and where they differ (inter-cluster: is the boundary where the model puts it?).
+    A kind of probe that never occurs counts as accuracy 0: a model that predicts one class everywhere has no
+    boundary to probe and must not score a perfect 1.
+    """
+    target = out.target
+    if target.mix_counts is None or not target.mix_counts.sum():
+        raise ValueError('MixVal needs at least two target images scored in one batch (--batch-size >= 2)')
+    accuracy = np.divide(target.mix_hits, target.mix_counts, out=np.zeros(2), where=target.mix_counts > 0)
+    return float(accuracy.mean())
+
+
 CRITERIA: Dict[str, Criterion] = {
     'entropy': Criterion(mean_entropy, False, summary='mean target prediction entropy'),
     'info_max': Criterion(information_maximisation, True, summary='entropy of mean prediction - mean entropy'),
@@ -128,6 +145,7 @@ CRITERIA: Dict[str, Criterion] = {
                      summary='importance-weighted source validation loss (DEV, You et al. 2019)'),
     'atc': Criterion(atc, True, needs_source=True,
                      summary='predicted target pixel accuracy, ATC (Garg et al. 2022)'),
+    'mixval': Criterion(mixval, True, summary='accuracy on mixed target images, MixVal (Hu et al. 2023)'),
 }
 
 

@@ -22,6 +22,8 @@ PIXELS_PER_IMAGE = 32
 IGNORE_INDEX = 255
 #: Bins of the maximum-probability histograms (ATC).
 CONFIDENCE_BINS = 1000
+#: MixVal's mix ratio (Hu et al. 2023; a fixed value in (0.5, 1), 0.55 in their code and in skada).
+MIX_RATIO = 0.55
 
 
 def confidence_histogram(max_probs: torch.Tensor) -> np.ndarray:
@@ -41,6 +43,9 @@ class TargetOutputs:
         sampled: (N * PIXELS_PER_IMAGE, C) probabilities at fixed pixel positions.
         features: (N, D) globally average-pooled backbone outputs (the last one).
         confidence: (CONFIDENCE_BINS,) histogram of the pixels' maximum probability over [0, 1].
+        mix_hits: (2,) MixVal probe pixels predicted as the dominant image's pseudo-label: intra-cluster
+            (both images' pseudo-labels agree there), inter-cluster (they differ).
+        mix_counts: (2,) MixVal probe pixels of each kind.
     """
     labels: np.ndarray
     entropy_sum: float
@@ -49,6 +54,8 @@ class TargetOutputs:
     sampled: np.ndarray
     features: np.ndarray
     confidence: Optional[np.ndarray] = None
+    mix_hits: Optional[np.ndarray] = None
+    mix_counts: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -93,14 +100,35 @@ def _batches(loaders: Sequence[Loader], size: int):
         yield pseudo_collate([load() for load in loaders[start:start + size]])
 
 
-def _logits(segmentor: nn.Module, batch: dict) -> Tuple[torch.Tensor, list]:
-    """Logits at the test pipeline's size (padding cropped) and the preprocessed data samples."""
+def _logits(segmentor: nn.Module, batch: dict) -> Tuple[torch.Tensor, list, torch.Tensor]:
+    """Logits at the test pipeline's size (padding cropped), the preprocessed data samples and inputs."""
     data = segmentor.data_preprocessor(batch, False)
     samples = data['data_samples']
+    logits = _infer(segmentor, data['inputs'], samples)
+    return logits, samples, data['inputs']
+
+
+def _infer(segmentor: nn.Module, inputs: torch.Tensor, samples: list) -> torch.Tensor:
     metas = [s.metainfo for s in samples]
-    logits = segmentor.inference(data['inputs'], metas)
     h, w = metas[0]['img_shape'][:2]
-    return logits[..., :h, :w], samples
+    return segmentor.inference(inputs, metas)[..., :h, :w]
+
+
+def mix_probe_counts(labels: torch.Tensor, mixed_labels: torch.Tensor,
+                     partner: torch.Tensor) -> Tuple[np.ndarray, np.ndarray]:
+    """MixVal's hits and counts of one batch: intra-cluster, then inter-cluster probe pixels.
+
+    Args:
+        labels: (N, H, W) pseudo-labels of the images (the dominant ones of the mix).
+        mixed_labels: (N, H, W) predictions on ``MIX_RATIO * image + (1 - MIX_RATIO) * image[partner]``.
+        partner: (N,) index of each image's partner in the batch.
+    """
+    other = labels[partner]
+    same = labels == other
+    hit = mixed_labels == labels
+    hits = np.array([int((hit & same).sum()), int((hit & ~same).sum())], np.float64)
+    counts = np.array([int(same.sum()), int((~same).sum())], np.float64)
+    return hits, counts
 
 
 def sample_positions(index: int, height: int, width: int, count: int = PIXELS_PER_IMAGE) -> np.ndarray:
@@ -121,9 +149,10 @@ def collect_target(segmentor: nn.Module, loaders: Sequence[Loader], batch_size: 
     labels, features, sampled = [], [], []
     entropy_sum, prob_sum, pixels, seen = 0.0, None, 0, 0
     confidence = np.zeros(CONFIDENCE_BINS)
+    mix_hits, mix_counts = np.zeros(2), np.zeros(2)
     try:
         for batch in _batches(loaders, batch_size):
-            logits, _ = _logits(segmentor, batch)
+            logits, samples, inputs = _logits(segmentor, batch)
             probs = logits.float().softmax(dim=1)
             entropy_sum += float(entropy(probs).sum())
             batch_sum = probs.sum(dim=(0, 2, 3)).double()
@@ -138,11 +167,20 @@ def collect_target(segmentor: nn.Module, loaders: Sequence[Loader], batch_size: 
             for k in range(n):
                 sampled.append(flat[k][:, sample_positions(seen + k, h, w)].T)
             seen += n
+            if n > 1:
+                # MixVal probes: each image mixed with the next one of its batch (the same pairs for every
+                # checkpoint; a batch of one image has no partner and adds no probe)
+                partner = torch.roll(torch.arange(n), -1)
+                mixed = MIX_RATIO * inputs + (1 - MIX_RATIO) * inputs[partner]
+                hits, counts = mix_probe_counts(arg, _infer(segmentor, mixed, samples).argmax(dim=1), partner)
+                mix_hits += hits
+                mix_counts += counts
     finally:
         tap.handle.remove()
     return TargetOutputs(labels=np.concatenate(labels), entropy_sum=entropy_sum,
                          prob_sum=prob_sum.cpu().numpy(), pixels=pixels, sampled=np.concatenate(sampled),
-                         features=np.concatenate(features), confidence=confidence)
+                         features=np.concatenate(features), confidence=confidence, mix_hits=mix_hits,
+                         mix_counts=mix_counts)
 
 
 def class_areas(pred: torch.Tensor, label: torch.Tensor, num_classes: int) -> np.ndarray:
@@ -181,7 +219,7 @@ def collect_labelled(segmentor: nn.Module, loaders: Sequence[Loader],
     confidence = np.zeros(CONFIDENCE_BINS)
     try:
         for batch in _batches(loaders, batch_size):
-            logits, samples = _logits(segmentor, batch)
+            logits, samples, _ = _logits(segmentor, batch)
             features.append(tap.pooled.cpu().numpy())
             for k, sample in enumerate(samples):
                 label = sample.gt_sem_seg.data[0].long()

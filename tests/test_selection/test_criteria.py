@@ -3,10 +3,11 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from mmseg_da.selection import CRITERIA, Context, majority_vote, rank
 from mmseg_da.selection.dev import density_ratios, dev_risk
-from mmseg_da.selection.outputs import CheckpointOutputs, SourceOutputs, TargetOutputs, mean_iou
+from mmseg_da.selection.outputs import CheckpointOutputs, SourceOutputs, TargetOutputs, mean_iou, mix_probe_counts
 from mmseg_da.selection.report import common_root, short_name
 from mmseg_da.selection.validate_selection import judge, run_groups, spearman
 
@@ -162,6 +163,23 @@ def test_comparison_runs_group_by_run_or_by_seed_and_keep_their_method_in_the_na
         run_groups(['/runs/a/iter_1.pth'], 'seed')
     with pytest.raises(ValueError, match="'run' or 'seed'"):
         run_groups(paths, 'method')
+
+
+def test_mixval_counts_intra_and_inter_cluster_probes_against_the_dominant_pseudo_label():
+    labels = torch.tensor([[[0, 1], [1, 1]], [[0, 0], [1, 0]]])  # image 1 is image 0's partner and vice versa
+    mixed = torch.tensor([[[0, 0], [1, 1]], [[0, 0], [0, 0]]])
+    hits, counts = mix_probe_counts(labels, mixed, torch.tensor([1, 0]))
+    # the partners agree at (0,0) and (1,0): 4 intra probes, all passed but image 1's (1,0);
+    # they differ at (0,1) and (1,1): 4 inter probes, all passed but image 0's (0,1)
+    assert counts.tolist() == [4, 4] and hits.tolist() == [3, 3]
+    out = outputs(np.full((2, 4, 8, 8), 0.25))
+    out.target.mix_hits, out.target.mix_counts = hits, counts
+    assert score('mixval', out) == pytest.approx(0.75)
+    out.target.mix_hits, out.target.mix_counts = np.array([5.0, 0.0]), np.array([5.0, 0.0])
+    assert score('mixval', out) == 0.5  # no boundary probed: inter-cluster accuracy 0, not a free 1
+    out.target.mix_counts = np.zeros(2)
+    with pytest.raises(ValueError, match='two target images'):
+        score('mixval', out)
 
 
 def test_atc_counts_target_pixels_above_the_threshold_fitted_on_the_source():

@@ -46,8 +46,11 @@ def test_known_answers_on_tiny_segmentors(tiny_config, selection_data):
     assert im['sharp'] > 0.1  # the only model both confident and diverse
     assert outs[0].target.labels.shape == (2, 32, 32)  # at the test size
     assert set(np.unique(outs[0].target.labels)) == {0}
-    for name in ('source_miou', 'source_loss', 'dev', 'snd', 'atc'):
+    for name in ('source_miou', 'source_loss', 'dev', 'snd', 'atc', 'mixval'):
         assert all(math.isfinite(v) for v in scores[name].values()), name
+    # one class everywhere: every MixVal probe is intra-cluster and passed, no boundary to probe -> (1 + 0) / 2
+    assert scores['mixval']['one_class'] == 0.5
+    assert outs[0].target.mix_counts[1] == 0 and outs[0].target.mix_counts[0] == 2 * 32 * 32
 
 
 def test_a_model_identical_to_the_reference_agrees_fully(tiny_config, selection_data):

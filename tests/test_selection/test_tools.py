@@ -76,7 +76,7 @@ def test_validation_prints_rho_and_regret_per_criterion_and_run(runs, tiny_confi
     assert code == 0, printed
     result = json.loads(out.read_text())
     assert set(result['results']) == {'entropy', 'info_max', 'agreement', 'snd', 'source_miou', 'source_loss',
-                                      'dev', 'atc'}
+                                      'dev', 'atc', 'mixval'}
     truth = result['truth']
     for name, judged in result['results'].items():
         every = judged['all']
