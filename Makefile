@@ -9,6 +9,9 @@ TORCH_SPEC ?= torch==2.13.0
 MMCV ?= auto
 STAMP := $(VENV)/.installed-$(shell cat setup.py Makefile | sha1sum | cut -c1-12)-$(MMCV)
 PYTEST_ARGS ?=
+# the default run on the CI's 2 cores: one pytest worker per core, each test file kept in one worker (its
+# module fixtures built once); PYTEST_WORKERS=0 runs in this process
+PYTEST_WORKERS ?= 2
 
 .PHONY: install lint test test-all demo clean-venv gpu-check
 
@@ -43,10 +46,10 @@ lint: install
 	$(VPY) -m ruff check mmseg_da tools tests configs
 
 test: install lint
-	$(VPY) -m pytest $(PYTEST_ARGS)
+	$(VPY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-all: install
-	$(VPY) -m pytest -m '' $(PYTEST_ARGS)
+	$(VPY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m '' $(PYTEST_ARGS)
 
 demo: install
 	$(VPY) tools/demo.py

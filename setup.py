@@ -49,7 +49,7 @@ setup(
         'regex',
     ],
     extras_require={
-        'tests': ['pytest', 'pytest-timeout', 'ruff==0.17.*'],
+        'tests': ['pytest', 'pytest-timeout', 'pytest-xdist', 'ruff==0.17.*'],
         # ONNX export and ONNX Runtime inference (tools/deploy/onnx_export.py, tools/benchmark.py --backend
         # onnxruntime); the versions tested with torch 2.13, Python 3.11 and numpy < 2. Their tests skip without them.
         'deploy': ['onnx>=1.23,<1.24', 'onnxruntime>=1.32,<1.33'],
