@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+from da_testing.configs import CONFIG_FILES
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / 'configs'
-CONFIGS = sorted(CONFIG_DIR.glob('*.py'))
+CONFIGS = CONFIG_FILES
 MAX_DEPTH = 5
 #: Top-level keys that say how a run is launched, not what is trained.
 LAUNCH_KEYS = frozenset({'load_from', 'resume', 'work_dir', 'randomness', 'launcher'})

@@ -143,8 +143,12 @@ def entropy(probs: torch.Tensor, dim: int = 1) -> torch.Tensor:
 
 
 @torch.no_grad()
-def collect_target(segmentor: nn.Module, loaders: Sequence[Loader], batch_size: int = 4) -> TargetOutputs:
-    """Run ``segmentor`` on the target images and keep the summaries of :class:`TargetOutputs`."""
+def collect_target(segmentor: nn.Module, loaders: Sequence[Loader], batch_size: int = 4,
+                   mix_probes: bool = True) -> TargetOutputs:
+    """Run ``segmentor`` on the target images and keep the summaries of :class:`TargetOutputs`.
+
+    ``mix_probes`` adds MixVal's second forward pass on mixed images (only the ``mixval`` criterion reads it).
+    """
     tap = _FeatureTap(segmentor.backbone)
     labels, features, sampled = [], [], []
     entropy_sum, prob_sum, pixels, seen = 0.0, None, 0, 0
@@ -167,7 +171,7 @@ def collect_target(segmentor: nn.Module, loaders: Sequence[Loader], batch_size: 
             for k in range(n):
                 sampled.append(flat[k][:, sample_positions(seen + k, h, w)].T)
             seen += n
-            if n > 1:
+            if mix_probes and n > 1:
                 # MixVal probes: each image mixed with the next one of its batch (the same pairs for every
                 # checkpoint; a batch of one image has no partner and adds no probe)
                 partner = torch.roll(torch.arange(n), -1)
@@ -238,9 +242,9 @@ def collect_labelled(segmentor: nn.Module, loaders: Sequence[Loader],
 
 
 def collect_outputs(segmentor: nn.Module, data: SelectionData, checkpoint: str = '',
-                    batch_size: int = 4) -> CheckpointOutputs:
+                    batch_size: int = 4, mix_probes: bool = True) -> CheckpointOutputs:
     """The target summaries and, where ``data`` has source samples, the source validation outputs."""
-    target = collect_target(segmentor, data.target, batch_size)
+    target = collect_target(segmentor, data.target, batch_size, mix_probes)
     source = None
     if data.source:
         areas, losses, features, confidence = collect_labelled(segmentor, data.source, batch_size)

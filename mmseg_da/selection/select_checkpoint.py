@@ -71,8 +71,14 @@ def needs_source(names: Sequence[str]) -> bool:
     return any(CRITERIA[n].needs_source for n in names)
 
 
+def needs_mix_probes(names: Sequence[str]) -> bool:
+    """Whether any of the criteria reads MixVal's probes (a second forward pass per target batch)."""
+    return 'mixval' in names
+
+
 def collect_all(jobs: Sequence[Tuple[str, Config, SelectionData]], device: str = 'cpu', batch_size: int = 4,
-                visit: Optional[Visitor] = None, log: Callable[[str], None] = print) -> List[CheckpointOutputs]:
+                visit: Optional[Visitor] = None, log: Callable[[str], None] = print,
+                mix_probes: bool = True) -> List[CheckpointOutputs]:
     """Load every checkpoint strictly and collect its outputs; ``visit`` sees each loaded segmentor.
 
     Args:
@@ -81,12 +87,13 @@ def collect_all(jobs: Sequence[Tuple[str, Config, SelectionData]], device: str =
         batch_size: Images per forward pass.
         visit: Called with each loaded segmentor and its checkpoint.
         log: Progress printer.
+        mix_probes: Also run MixVal's mixed images (see :func:`needs_mix_probes`).
     """
     from mmseg_da.apis import init_segmentor
     outputs = []
     for i, (checkpoint, cfg, data) in enumerate(jobs, 1):
         segmentor = init_segmentor(cfg, checkpoint, device=device)
-        outputs.append(collect_outputs(segmentor, data, checkpoint, batch_size))
+        outputs.append(collect_outputs(segmentor, data, checkpoint, batch_size, mix_probes))
         if visit is not None:
             visit(segmentor, checkpoint)
         log(f'[{i}/{len(jobs)}] {checkpoint}')
@@ -99,7 +106,7 @@ def reference_labels(cfg: Config, outputs: Sequence[CheckpointOutputs], data: Se
     if reference is not None:
         from mmseg_da.apis import init_segmentor
         segmentor = init_segmentor(cfg, reference, device=device)
-        return collect_target(segmentor, data.target, batch_size).labels
+        return collect_target(segmentor, data.target, batch_size, mix_probes=False).labels
     num_classes = max(len(o.target.prob_sum) for o in outputs)
     return majority_vote([o.target.labels for o in outputs], num_classes)
 

@@ -18,6 +18,7 @@ from torch import nn
 from .criteria import CRITERIA
 from .data import Loader, eval_dataset_configs, is_target
 from .outputs import collect_labelled, mean_iou
+from .report import common_root
 from .select_checkpoint import pick
 
 
@@ -99,7 +100,7 @@ def run_groups(checkpoints: Sequence[str], by: str = 'run') -> Dict[str, List[st
     """
     if by not in ('run', 'seed'):
         raise ValueError(f"group by 'run' or 'seed', got {by!r}")
-    root = osp.commonpath([osp.dirname(osp.dirname(osp.abspath(c))) for c in checkpoints]) if checkpoints else ''
+    root = common_root(checkpoints)
     groups: Dict[str, List[str]] = {}
     for checkpoint in checkpoints:
         folder = osp.dirname(osp.abspath(checkpoint))

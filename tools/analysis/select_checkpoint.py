@@ -21,6 +21,7 @@ from mmseg_da.selection.select_checkpoint import (
     check_criteria,
     collect_all,
     expand_checkpoints,
+    needs_mix_probes,
     needs_source,
     pick,
     reference_labels,
@@ -64,7 +65,7 @@ def main() -> None:
                          target_images=args.target_images)
         _, cfg, data = jobs[0]
         print(describe(len(checkpoints), data))
-        outputs = collect_all(jobs, args.device, args.batch_size)
+        outputs = collect_all(jobs, args.device, args.batch_size, mix_probes=needs_mix_probes(names))
         context = Context()
         if 'agreement' in names:
             context.reference = reference_labels(cfg, outputs, data, args.reference, args.device, args.batch_size)

@@ -26,6 +26,7 @@ from mmseg_da.selection.select_checkpoint import (
     check_criteria,
     collect_all,
     expand_checkpoints,
+    needs_mix_probes,
     needs_source,
     reference_labels,
     score_outputs,
@@ -83,7 +84,8 @@ def main() -> None:
                     job_cfg, args.truth_domain or args.target_domain or infer_target_domains(job_cfg))
             truth[checkpoint] = true_target_miou(segmentor, labelled[id(job_cfg)], args.batch_size)
 
-        outputs = collect_all(jobs, args.device, args.batch_size, visit=score_with_labels)
+        outputs = collect_all(jobs, args.device, args.batch_size, visit=score_with_labels,
+                              mix_probes=needs_mix_probes(names))
         context = Context()
         if 'agreement' in names:
             context.reference = reference_labels(cfg, outputs, data, args.reference, args.device, args.batch_size)
