@@ -71,9 +71,17 @@ def needs_source(names: Sequence[str]) -> bool:
     return any(CRITERIA[n].needs_source for n in names)
 
 
-def needs_mix_probes(names: Sequence[str]) -> bool:
-    """Whether any of the criteria reads MixVal's probes (a second forward pass per target batch)."""
-    return 'mixval' in names
+def needs_mix_probes(names: Sequence[str], batch_size: int = 2) -> bool:
+    """Whether any of the criteria reads MixVal's probes (a second forward pass per target batch).
+
+    Raises:
+        ValueError: MixVal is asked for with batches of one image (no partner to mix with: no probe at all).
+    """
+    if 'mixval' not in names:
+        return False
+    if batch_size < 2:
+        raise ValueError(f'the mixval criterion mixes images of one batch: --batch-size must be >= 2, got {batch_size}')
+    return True
 
 
 def collect_all(jobs: Sequence[Tuple[str, Config, SelectionData]], device: str = 'cpu', batch_size: int = 4,

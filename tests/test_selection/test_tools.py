@@ -55,6 +55,7 @@ def test_agreement_with_a_reference_checkpoint_is_one_for_that_checkpoint(runs, 
 @pytest.mark.parametrize('args, message', [
     (['--criterion', 'nonsense'], 'unknown criterion'),
     (['--criterion', 'entropy', '--target-domain', 'Mars'], 'no validation sample of the target domain'),
+    (['--criterion', 'mixval', '--batch-size', '1'], '--batch-size must be >= 2, got 1'),
 ])
 def test_bad_input_is_one_clear_line(runs, tiny_config, capsys, args, message):
     code = call_tool('tools/analysis/select_checkpoint.py', str(tiny_config), str(runs / 'run_b'), *args,

@@ -65,7 +65,7 @@ def main() -> None:
                          target_images=args.target_images)
         _, cfg, data = jobs[0]
         print(describe(len(checkpoints), data))
-        outputs = collect_all(jobs, args.device, args.batch_size, mix_probes=needs_mix_probes(names))
+        outputs = collect_all(jobs, args.device, args.batch_size, mix_probes=needs_mix_probes(names, args.batch_size))
         context = Context()
         if 'agreement' in names:
             context.reference = reference_labels(cfg, outputs, data, args.reference, args.device, args.batch_size)

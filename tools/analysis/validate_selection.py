@@ -85,7 +85,7 @@ def main() -> None:
             truth[checkpoint] = true_target_miou(segmentor, labelled[id(job_cfg)], args.batch_size)
 
         outputs = collect_all(jobs, args.device, args.batch_size, visit=score_with_labels,
-                              mix_probes=needs_mix_probes(names))
+                              mix_probes=needs_mix_probes(names, args.batch_size))
         context = Context()
         if 'agreement' in names:
             context.reference = reference_labels(cfg, outputs, data, args.reference, args.device, args.batch_size)
